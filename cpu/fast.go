@@ -1,0 +1,391 @@
+package cpu
+
+import (
+	"context"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Fast is the parallel, vectorised implementation. Its zero value uses
+// every core (GOMAXPROCS) and the best kernels the CPU supports. A Fast is
+// safe for concurrent use.
+type Fast struct {
+	// Workers is the most goroutines one call uses; 0 means GOMAXPROCS.
+	Workers int
+	// Portable forces the portable scalar kernels where SIMD kernels exist.
+	Portable bool
+}
+
+// Kernels names the inner loops f uses: "avx512", "avx2" or "scalar".
+func (f Fast) Kernels() string {
+	if f.Portable || simdFloat32 == nil {
+		return scalarFloat32.name
+	}
+	return simdFloat32.name
+}
+
+// SIMD kernels, set at init by the simd build when the CPU has them.
+var (
+	simdFloat32  *kernels[float32, float32]
+	simdFloat64  *kernels[float64, float64]
+	simdFloat16  *kernels[uint16, float32]
+	simdBFloat16 *kernels[uint16, float32]
+)
+
+func pick[S any, C Float](portable bool, simd, scalar *kernels[S, C]) *kernels[S, C] {
+	if portable || simd == nil {
+		return scalar
+	}
+	return simd
+}
+
+func (f Fast) workers() int {
+	if f.Workers > 0 {
+		return f.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// Float32 fake-quantizes src into dst (same length) and returns the
+// per-channel results. When ctx is cancelled it stops after the work items
+// in progress and returns ctx.Err(); dst is then partly written.
+func (f Fast) Float32(ctx context.Context, dst, src []float32, r Request[float32]) ([]Quant[float32], error) {
+	return run(ctx, f.workers(), pick(f.Portable, simdFloat32, &scalarFloat32), dst, src, r)
+}
+
+// Float64 is Float32 for float64.
+func (f Fast) Float64(ctx context.Context, dst, src []float64, r Request[float64]) ([]Quant[float64], error) {
+	return run(ctx, f.workers(), pick(f.Portable, simdFloat64, &scalarFloat64), dst, src, r)
+}
+
+// Float16 is Float32 for IEEE half bits, computed in float32.
+func (f Fast) Float16(ctx context.Context, dst, src []uint16, r Request[float32]) ([]Quant[float32], error) {
+	return run(ctx, f.workers(), pick(f.Portable, simdFloat16, &scalarFloat16), dst, src, r)
+}
+
+// BFloat16 is Float32 for bfloat16 bits, computed in float32.
+func (f Fast) BFloat16(ctx context.Context, dst, src []uint16, r Request[float32]) ([]Quant[float32], error) {
+	return run(ctx, f.workers(), pick(f.Portable, simdBFloat16, &scalarBFloat16), dst, src, r)
+}
+
+const (
+	// serialBelow is the element count under which one goroutine does all
+	// the work.
+	serialBelow = 1 << 15
+	// shortRow is the inner size under which channels are handled
+	// element-wise over whole slabs instead of row by row.
+	shortRow = 16
+	// itemsPerWorker is how many work items each worker gets on average,
+	// for load balance.
+	itemsPerWorker = 8
+)
+
+// plan holds what every phase of one call shares.
+type plan[S any, C Float] struct {
+	k          *kernels[S, C]
+	dst, src   []S
+	l          Layout
+	minQ, maxQ int64
+	given      []Bounds[C]
+	mode       RoundMode
+	quants     []Quant[C]
+}
+
+func run[S any, C Float](ctx context.Context, workers int, k *kernels[S, C], dst, src []S, r Request[C]) ([]Quant[C], error) {
+	p := &plan[S, C]{k: k, dst: dst, src: src, l: r.Layout, given: r.Given, mode: r.Params.Round}
+	p.minQ, p.maxQ = r.Params.Levels()
+	p.quants = make([]Quant[C], p.l.Depth)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	n := p.l.Len()
+	if n == 0 {
+		for c := range p.quants {
+			p.quants[c] = p.quant(c, C(math.Inf(1)), C(math.Inf(-1)))
+		}
+		return p.quants, nil
+	}
+	if n < serialBelow {
+		workers = 1
+	}
+	var err error
+	if p.l.Depth >= itemsPerWorker*workers {
+		err = p.byChannelBlocks(ctx, workers)
+	} else {
+		err = p.withinChannels(ctx, workers)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p.quants, nil
+}
+
+// quant computes channel c's parameters from its given range or from the
+// range [lo, hi] found in the data (lo > hi when it had no non-NaN value).
+func (p *plan[S, C]) quant(c int, lo, hi C) Quant[C] {
+	if p.given != nil {
+		lo, hi = p.given[c].Min, p.given[c].Max
+	} else if lo > hi {
+		lo, hi = C(math.NaN()), C(math.NaN())
+	}
+	return ComputeQuant(p.minQ, p.maxQ, lo, hi)
+}
+
+// row returns the inner elements of src and dst at (o, c).
+func (p *plan[S, C]) row(o, c int) (dst, src []S) {
+	at := (o*p.l.Depth + c) * p.l.Inner
+	return p.dst[at : at+p.l.Inner], p.src[at : at+p.l.Inner]
+}
+
+// byChannelBlocks gives each work item a block of whole channels, so that
+// one goroutine finds a channel's range and applies it.
+func (p *plan[S, C]) byChannelBlocks(ctx context.Context, workers int) error {
+	l := p.l
+	block := ceilDiv(l.Depth, workers*itemsPerWorker)
+	expanded := l.Inner < shortRow
+	if expanded {
+		// Keep the element-wise scratch small but the slab segments long.
+		block = max(min(block, 8192/l.Inner), min(l.Depth, ceilDiv(1024, l.Inner)), 1)
+	}
+	blocks := ceilDiv(l.Depth, block)
+	scratch := make([]scratchArrays[C], workers)
+	return parallel(ctx, workers, blocks, func(w, b int) {
+		c0, c1 := b*block, min((b+1)*block, l.Depth)
+		switch {
+		case expanded:
+			p.expandedBlock(&scratch[w], c0, c1, 0, l.Outer)
+		case l.Outer == 1:
+			// Each channel is one contiguous row: find its range and
+			// apply it while the row is in cache.
+			for c := c0; c < c1; c++ {
+				dst, src := p.row(0, c)
+				lo, hi := C(math.Inf(1)), C(math.Inf(-1))
+				if p.given == nil {
+					lo, hi = p.k.minMax(src, lo, hi)
+				}
+				p.quants[c] = p.quant(c, lo, hi)
+				p.k.apply(dst, src, p.quants[c], p.given != nil, p.mode)
+			}
+		default:
+			for c := c0; c < c1; c++ {
+				lo, hi := C(math.Inf(1)), C(math.Inf(-1))
+				if p.given == nil {
+					for o := range l.Outer {
+						_, src := p.row(o, c)
+						lo, hi = p.k.minMax(src, lo, hi)
+					}
+				}
+				p.quants[c] = p.quant(c, lo, hi)
+			}
+			for o := range l.Outer {
+				for c := c0; c < c1; c++ {
+					dst, src := p.row(o, c)
+					p.k.apply(dst, src, p.quants[c], p.given != nil, p.mode)
+				}
+			}
+		}
+	})
+}
+
+// scratchArrays is one worker's element-wise scratch.
+type scratchArrays[C Float] struct {
+	lo, hi []C
+	q      quantArrays[C]
+}
+
+func (s *scratchArrays[C]) reset(n int) {
+	if cap(s.lo) < n {
+		s.lo, s.hi = make([]C, n), make([]C, n)
+		s.q = quantArrays[C]{make([]C, n), make([]C, n), make([]C, n), make([]C, n)}
+	}
+	s.lo, s.hi = s.lo[:n], s.hi[:n]
+	s.q = quantArrays[C]{s.q.Min[:n], s.q.Max[:n], s.q.Scale[:n], s.q.Inv[:n]}
+	for j := range n {
+		s.lo[j], s.hi[j] = C(math.Inf(1)), C(math.Inf(-1))
+	}
+}
+
+// slab returns the contiguous elements of channels [c0, c1) at outer
+// index o.
+func (p *plan[S, C]) slab(o, c0, c1 int) (dst, src []S) {
+	a, b := (o*p.l.Depth+c0)*p.l.Inner, (o*p.l.Depth+c1)*p.l.Inner
+	return p.dst[a:b], p.src[a:b]
+}
+
+// expandedBlock handles channels [c0, c1) over outer indexes [o0, o1)
+// element-wise: every element of a slab segment has its own running range
+// and parameters, so short rows need no per-row calls.
+func (p *plan[S, C]) expandedBlock(s *scratchArrays[C], c0, c1, o0, o1 int) {
+	inner := p.l.Inner
+	s.reset((c1 - c0) * inner)
+	if p.given == nil {
+		for o := o0; o < o1; o++ {
+			_, src := p.slab(o, c0, c1)
+			p.k.minMaxEach(s.lo, s.hi, src)
+		}
+	}
+	for c := c0; c < c1; c++ {
+		j := (c - c0) * inner
+		lo, hi := foldRange(s.lo[j:j+inner], s.hi[j:j+inner])
+		p.quants[c] = p.quant(c, lo, hi)
+		s.q.fill(j, inner, p.quants[c])
+	}
+	for o := o0; o < o1; o++ {
+		dst, src := p.slab(o, c0, c1)
+		p.k.applyEach(dst, src, s.q, p.given != nil, p.mode)
+	}
+}
+
+func (q quantArrays[C]) fill(at, n int, v Quant[C]) {
+	for j := at; j < at+n; j++ {
+		q.Min[j], q.Max[j], q.Scale[j], q.Inv[j] = v.Min, v.Max, v.Scale, v.Inv
+	}
+}
+
+// foldRange combines running ranges; lo > hi marks "no value yet".
+func foldRange[C Float](lo, hi []C) (C, C) {
+	l, h := C(math.Inf(1)), C(math.Inf(-1))
+	for j := range lo {
+		l, h = min(l, lo[j]), max(h, hi[j])
+	}
+	return l, h
+}
+
+// withinChannels handles few channels: each channel's elements are split
+// into several work items, their ranges are combined, and then the items
+// are applied in a second parallel phase.
+func (p *plan[S, C]) withinChannels(ctx context.Context, workers int) error {
+	l := p.l
+	if l.Inner < shortRow {
+		return p.withinChannelsExpanded(ctx, workers)
+	}
+	// Items are ranges of a channel's positions 0..outer*inner-1, where
+	// position t is element (t/inner, c, t%inner).
+	span := l.Outer * l.Inner
+	per := ceilDiv(workers*itemsPerWorker, l.Depth)
+	size := max(ceilDiv(span, per), serialBelow/2)
+	per = ceilDiv(span, size)
+	items := l.Depth * per
+	forItem := func(item int, fn func(dst, src []S)) {
+		c, t0 := item/per, (item%per)*size
+		t1 := min(t0+size, span)
+		for t := t0; t < t1; {
+			o, i := t/l.Inner, t%l.Inner
+			n := min(l.Inner-i, t1-t)
+			dst, src := p.row(o, c)
+			fn(dst[i:i+n], src[i:i+n])
+			t += n
+		}
+	}
+	if p.given == nil {
+		ranges := make([]Bounds[C], items)
+		err := parallel(ctx, workers, items, func(_, item int) {
+			lo, hi := C(math.Inf(1)), C(math.Inf(-1))
+			forItem(item, func(_, src []S) { lo, hi = p.k.minMax(src, lo, hi) })
+			ranges[item] = Bounds[C]{lo, hi}
+		})
+		if err != nil {
+			return err
+		}
+		for c := range l.Depth {
+			lo, hi := C(math.Inf(1)), C(math.Inf(-1))
+			for _, r := range ranges[c*per : (c+1)*per] {
+				lo, hi = min(lo, r.Min), max(hi, r.Max)
+			}
+			p.quants[c] = p.quant(c, lo, hi)
+		}
+	} else {
+		for c := range l.Depth {
+			p.quants[c] = p.quant(c, 0, 0)
+		}
+	}
+	return parallel(ctx, workers, items, func(_, item int) {
+		q := p.quants[item/per]
+		forItem(item, func(dst, src []S) { p.k.apply(dst, src, q, p.given != nil, p.mode) })
+	})
+}
+
+// withinChannelsExpanded handles few channels with short rows: work items
+// are ranges of outer indexes, each with element-wise scratch over the
+// whole (small) slab.
+func (p *plan[S, C]) withinChannelsExpanded(ctx context.Context, workers int) error {
+	l := p.l
+	slab := l.Depth * l.Inner
+	size := max(ceilDiv(l.Outer, workers*itemsPerWorker), ceilDiv(serialBelow/2, slab))
+	items := ceilDiv(l.Outer, size)
+	var lo, hi []C
+	if p.given == nil {
+		parts := make([]scratchArrays[C], items)
+		err := parallel(ctx, workers, items, func(_, item int) {
+			s := &parts[item]
+			s.lo, s.hi = make([]C, slab), make([]C, slab)
+			for j := range slab {
+				s.lo[j], s.hi[j] = C(math.Inf(1)), C(math.Inf(-1))
+			}
+			for o := item * size; o < min((item+1)*size, l.Outer); o++ {
+				_, src := p.slab(o, 0, l.Depth)
+				p.k.minMaxEach(s.lo, s.hi, src)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		lo, hi = parts[0].lo, parts[0].hi
+		for _, s := range parts[1:] {
+			for j := range slab {
+				lo[j], hi[j] = min(lo[j], s.lo[j]), max(hi[j], s.hi[j])
+			}
+		}
+	}
+	q := quantArrays[C]{make([]C, slab), make([]C, slab), make([]C, slab), make([]C, slab)}
+	for c := range l.Depth {
+		j := c * l.Inner
+		var cl, ch C
+		if p.given == nil {
+			cl, ch = foldRange(lo[j:j+l.Inner], hi[j:j+l.Inner])
+		}
+		p.quants[c] = p.quant(c, cl, ch)
+		q.fill(j, l.Inner, p.quants[c])
+	}
+	return parallel(ctx, workers, items, func(_, item int) {
+		for o := item * size; o < min((item+1)*size, l.Outer); o++ {
+			dst, src := p.slab(o, 0, l.Depth)
+			p.k.applyEach(dst, src, q, p.given != nil, p.mode)
+		}
+	})
+}
+
+// parallel runs fn for items 0..n-1 on up to workers goroutines, worker w
+// passing its own index. It stops handing out items once ctx is done and
+// then, unless every item had already run, returns ctx.Err().
+func parallel(ctx context.Context, workers, n int, fn func(w, item int)) error {
+	workers = min(workers, n)
+	var next, done atomic.Int64
+	work := func(w int) {
+		for {
+			item := int(next.Add(1) - 1)
+			if item >= n || ctx.Err() != nil {
+				return
+			}
+			fn(w, item)
+			done.Add(1)
+		}
+	}
+	if workers <= 1 {
+		work(0)
+	} else {
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() { work(w) })
+		}
+		wg.Wait()
+	}
+	if done.Load() < int64(n) {
+		return ctx.Err()
+	}
+	return nil
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
