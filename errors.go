@@ -1,0 +1,37 @@
+package qdq
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every error the package returns for bad input is an
+// *Error that wraps one of them, so callers can test with errors.Is.
+var (
+	ErrNumBits    = errors.New("num_bits out of range")
+	ErrRoundMode  = errors.New("invalid round mode")
+	ErrAxis       = errors.New("invalid axis")
+	ErrRange      = errors.New("invalid range")
+	ErrRangeShape = errors.New("wrong number of range values")
+	ErrDType      = errors.New("unsupported dtype")
+	ErrShape      = errors.New("invalid shape")
+	ErrBackend    = errors.New("backend unavailable")
+	ErrClosed     = errors.New("engine closed")
+)
+
+// Error is an error about a call's arguments. Msg uses TensorFlow's wording
+// where TensorFlow has a message for the same condition.
+type Error struct {
+	Kind error  // one of the sentinel errors above
+	Msg  string // what is wrong, without the "qdq: " prefix
+}
+
+func newError(kind error, format string, args ...any) *Error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Error returns "qdq: " followed by the message.
+func (e *Error) Error() string { return "qdq: " + e.Msg }
+
+// Unwrap returns the sentinel error e is a case of.
+func (e *Error) Unwrap() error { return e.Kind }

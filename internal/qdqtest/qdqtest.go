@@ -1,0 +1,170 @@
+// Package qdqtest is the conformance suite every qdq backend runs, in the
+// style of gonum's testblas: the same tables, bit for bit, whatever the
+// implementation (the CPU reference, the CPU fast path, a GPU).
+//
+// It holds TensorFlow's own test vectors, hand-made tables for every row of
+// the definition's decision and error tables, rounding traps, and
+// randomised comparisons with the reference implementation.
+package qdqtest
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/x448/float16"
+
+	"github.com/qdqvk/qdq"
+)
+
+// Runner runs one call on the backend under test, writing into out.
+type Runner func(ctx context.Context, out, in qdq.Tensor, opts qdq.Options) (qdq.Result, error)
+
+// Run runs the whole suite against run.
+func Run(t *testing.T, run Runner) {
+	t.Run("TensorFlow", func(t *testing.T) { TensorFlowVectors(t, run) })
+	t.Run("WorkedExamples", func(t *testing.T) { WorkedExamples(t, run) })
+	t.Run("Decisions", func(t *testing.T) { Decisions(t, run) })
+	t.Run("Errors", func(t *testing.T) { Errors(t, run) })
+	t.Run("Rounding", func(t *testing.T) { Rounding(t, run) })
+	t.Run("NumBits", func(t *testing.T) { NumBits(t, run) })
+	t.Run("HalfPrecision", func(t *testing.T) { HalfPrecision(t, run) })
+	t.Run("Random", func(t *testing.T) { Random(t, run) })
+}
+
+// DTypes lists every dtype.
+var DTypes = []qdq.DType{qdq.F32, qdq.F64, qdq.F16, qdq.BF16}
+
+// Round returns x rounded once to dtype, as a float64.
+func Round(dtype qdq.DType, x float64) float64 {
+	switch dtype {
+	case qdq.F32:
+		return float64(float32(x))
+	case qdq.F16:
+		return float64(qdq.Float16FromFloat64(x).Float32())
+	case qdq.BF16:
+		return float64(qdq.BFloat16FromFloat64(x).Float32())
+	}
+	return x
+}
+
+// Tensor builds a tensor of dtype and shape from values, each rounded once
+// to dtype.
+func Tensor(t testing.TB, dtype qdq.DType, shape []int, vals []float64) qdq.Tensor {
+	t.Helper()
+	var (
+		tn  qdq.Tensor
+		err error
+	)
+	switch dtype {
+	case qdq.F32:
+		d := make([]float32, len(vals))
+		for i, v := range vals {
+			d[i] = float32(v)
+		}
+		tn, err = qdq.NewTensor(shape, d)
+	case qdq.F64:
+		tn, err = qdq.NewTensor(shape, append([]float64(nil), vals...))
+	case qdq.F16:
+		d := make([]float16.Float16, len(vals))
+		for i, v := range vals {
+			d[i] = qdq.Float16FromFloat64(v)
+		}
+		tn, err = qdq.NewTensor(shape, d)
+	case qdq.BF16:
+		d := make([]qdq.BFloat16, len(vals))
+		for i, v := range vals {
+			d[i] = qdq.BFloat16FromFloat64(v)
+		}
+		tn, err = qdq.NewTensor(shape, d)
+	}
+	require.NoError(t, err)
+	return tn
+}
+
+// Values returns t's elements widened to float64.
+func Values(t qdq.Tensor) []float64 {
+	v := make([]float64, t.Len())
+	for i := range v {
+		v[i] = t.Float64At(i)
+	}
+	return v
+}
+
+// guard is how many elements surround every output to catch writes out of
+// bounds.
+const guard = 17
+
+// Call runs one call through run into an output surrounded by guard
+// elements, and fails the test if any guard changed.
+func Call(t testing.TB, run Runner, in qdq.Tensor, opts qdq.Options) (qdq.Tensor, qdq.Result, error) {
+	t.Helper()
+	n := in.Len()
+	shape := in.Shape()
+	var (
+		out   qdq.Tensor
+		check func() bool
+		err   error
+	)
+	switch in.DType() {
+	case qdq.F32:
+		buf := make([]float32, n+2*guard)
+		for i := range buf {
+			buf[i] = math.Float32frombits(0x7fa5a5a5) // a signalling NaN
+		}
+		out, err = qdq.NewTensor(shape, buf[guard:guard+n:guard+n])
+		check = func() bool { return guardsIntact(buf, n, func(v float32) bool { return math.Float32bits(v) == 0x7fa5a5a5 }) }
+	case qdq.F64:
+		buf := make([]float64, n+2*guard)
+		for i := range buf {
+			buf[i] = math.Float64frombits(0x7ff5a5a5a5a5a5a5)
+		}
+		out, err = qdq.NewTensor(shape, buf[guard:guard+n:guard+n])
+		check = func() bool { return guardsIntact(buf, n, func(v float64) bool { return math.Float64bits(v) == 0x7ff5a5a5a5a5a5a5 }) }
+	default:
+		buf := make([]uint16, n+2*guard)
+		for i := range buf {
+			buf[i] = 0x7da5
+		}
+		out, err = qdq.NewTensorBits(in.DType(), shape, buf[guard:guard+n:guard+n])
+		check = func() bool { return guardsIntact(buf, n, func(v uint16) bool { return v == 0x7da5 }) }
+	}
+	require.NoError(t, err)
+	res, err := run(context.Background(), out, in, opts)
+	require.True(t, check(), "a guard element around the output was overwritten")
+	return out, res, err
+}
+
+func guardsIntact[T any](buf []T, n int, ok func(T) bool) bool {
+	for i := range guard {
+		if !ok(buf[i]) || !ok(buf[guard+n+i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Same reports whether a and b are bit-identical in their storage dtype,
+// except that any NaN matches any NaN, and returns the first index that
+// differs.
+func Same(a, b qdq.Tensor) (int, bool) {
+	if a.DType() != b.DType() || a.Len() != b.Len() {
+		return -1, false
+	}
+	for i := range a.Len() {
+		if !SameValue(a.Float64At(i), b.Float64At(i)) {
+			return i, false
+		}
+	}
+	return 0, true
+}
+
+// SameValue compares two values widened to float64 from one dtype (widening is
+// exact and keeps the sign of zero): equal bits, or both NaN.
+func SameValue(a, b float64) bool {
+	if a != a || b != b {
+		return a != a && b != b
+	}
+	return math.Float64bits(a) == math.Float64bits(b)
+}

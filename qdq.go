@@ -1,0 +1,486 @@
+// Package qdq runs TensorFlow's QuantizeAndDequantizeV2 operation (fake
+// quantization) bit for bit as TensorFlow's CPU kernel does, for float32,
+// float64, float16 and bfloat16 tensors, per tensor or per channel.
+//
+// For each channel (the whole tensor when Axis is -1) the operation finds
+// a range [min, max] (given, or the channel's own), chooses a symmetric,
+// zero-preserving scale from the side that needs the smaller one, and
+// replaces every element x by
+//
+//	round(clamp(x) * scale) * inverseScale
+//
+// where clamp applies only to a given range and round is HALF_TO_EVEN or
+// HALF_UP. float16 and bfloat16 compute in float32 and round the result
+// once to their own type. The full definition, including every decision
+// TensorFlow leaves open, is shared/spec/qdq-semantics.md.
+//
+// Special cases are:
+//
+//	NaN elements give NaN; NaNs take no part in a range found in the data
+//	a channel that is all NaN gives NaN throughout
+//	±Inf in the data, range from the data: the scale is 0 and the whole
+//	  channel becomes NaN (as in TensorFlow)
+//	an all-zero channel gives zeros (scale = the largest float, inverse 0)
+//	-0.0 orders below +0.0 when finding a range; negative values that
+//	  round to zero give -0.0
+//	an empty tensor gives an empty tensor
+//
+// An Engine runs calls on a backend. The generic functions Apply and
+// ApplyInto run on a shared default engine for plain slices.
+package qdq
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/qdqvk/qdq/cpu"
+)
+
+// RoundMode selects how scaled values round to integers. The zero value is
+// HalfToEven, TensorFlow's default.
+type RoundMode uint8
+
+const (
+	// HalfToEven rounds to the nearest integer, ties to even (rint).
+	HalfToEven RoundMode = iota
+	// HalfUp computes floor(z + 0.5) with z + 0.5 rounded to the compute
+	// type first: ties go towards +Inf, so -2.5 gives -2.
+	HalfUp
+)
+
+// String returns TensorFlow's name for m: "HALF_TO_EVEN" or "HALF_UP".
+func (m RoundMode) String() string {
+	switch m {
+	case HalfToEven:
+		return "HALF_TO_EVEN"
+	case HalfUp:
+		return "HALF_UP"
+	}
+	return fmt.Sprintf("RoundMode(%d)", uint8(m))
+}
+
+// ParseRoundMode returns the round mode TensorFlow calls s.
+func ParseRoundMode(s string) (RoundMode, error) {
+	switch s {
+	case "HALF_TO_EVEN":
+		return HalfToEven, nil
+	case "HALF_UP":
+		return HalfUp, nil
+	}
+	return 0, roundModeError(s)
+}
+
+func roundModeError(s string) error {
+	return newError(ErrRoundMode, "Round mode string must be 'HALF_UP' or 'HALF_TO_EVEN', is '%s'", s)
+}
+
+// Options are the attributes of QuantizeAndDequantizeV2, plus the given
+// range. Start from DefaultOptions: the zero Options has NumBits 0, which
+// is rejected.
+type Options struct {
+	// SignedInput selects the integer range [-2^(n-1), 2^(n-1)-1]
+	// (or [-2^(n-1)+1, 2^(n-1)-1] with NarrowRange) instead of [0, 2^n-1].
+	SignedInput bool
+	// NumBits is n: 1..61 when signed, 1..62 when unsigned.
+	NumBits int
+	// RangeGiven uses InputMin and InputMax instead of the data's range,
+	// and clamps the data to the (adjusted) range.
+	RangeGiven bool
+	// InputMin and InputMax are the given range: one value each when Axis
+	// is -1, else one per channel. Each value is first rounded once to the
+	// tensor's dtype, as TensorFlow's input_min and input_max tensors
+	// have the input's type. They are never modified; the range actually
+	// used is in the Result.
+	InputMin, InputMax []float64
+	// RoundMode is HalfToEven or HalfUp.
+	RoundMode RoundMode
+	// NarrowRange drops the most negative level in signed mode.
+	NarrowRange bool
+	// Axis is the channel axis, or -1 for one range over the whole tensor.
+	Axis int
+}
+
+// DefaultOptions returns TensorFlow's defaults: signed, 8 bits, range from
+// the data, HALF_TO_EVEN, not narrow, per tensor.
+func DefaultOptions() Options {
+	return Options{SignedInput: true, NumBits: 8, RoundMode: HalfToEven, Axis: -1}
+}
+
+// Backend selects where an Engine runs.
+type Backend uint8
+
+const (
+	// Auto uses the best backend available: a GPU when one is usable,
+	// else the CPU. Engine.FallbackReason says why it chose the CPU.
+	Auto Backend = iota
+	// CPU runs on all cores with the vectorised CPU implementation.
+	CPU
+	// GPU runs on a Vulkan device; NewEngine fails when there is none.
+	GPU
+)
+
+// String returns "auto", "cpu" or "gpu".
+func (b Backend) String() string {
+	switch b {
+	case Auto:
+		return "auto"
+	case CPU:
+		return "cpu"
+	case GPU:
+		return "gpu"
+	}
+	return fmt.Sprintf("Backend(%d)", uint8(b))
+}
+
+// ParseBackend returns the backend named s: "auto", "cpu" or "gpu".
+func ParseBackend(s string) (Backend, error) {
+	for _, b := range []Backend{Auto, CPU, GPU} {
+		if s == b.String() {
+			return b, nil
+		}
+	}
+	return 0, newError(ErrBackend, "unknown backend %q: want auto, cpu or gpu", s)
+}
+
+// Config configures an Engine. The zero value is Auto with every core.
+type Config struct {
+	Backend Backend
+	// Workers is the most goroutines a CPU call uses; 0 means GOMAXPROCS.
+	Workers int
+	// Portable makes the CPU backend use its portable scalar loops even
+	// where SIMD ones are available (for comparison and testing).
+	Portable bool
+	// Reference makes the CPU backend run the plain, single-threaded
+	// reference implementation: slow, and the oracle the other paths are
+	// tested against.
+	Reference bool
+}
+
+// Engine runs fake quantization on one backend. It is safe for concurrent
+// use by multiple goroutines and may be reused for any number of calls.
+type Engine struct {
+	backend Backend
+	reason  string
+	cpu     cpu.Fast
+	ref     bool
+	closed  atomic.Bool
+}
+
+// NewEngine returns an engine for cfg.Backend. With Auto it never fails:
+// it falls back to the CPU and records why (FallbackReason).
+func NewEngine(cfg Config) (*Engine, error) {
+	e := &Engine{backend: CPU, cpu: cpu.Fast{Workers: cfg.Workers, Portable: cfg.Portable}, ref: cfg.Reference}
+	switch cfg.Backend {
+	case Auto:
+		e.reason = "no GPU backend in this build"
+	case CPU:
+	case GPU:
+		return nil, newError(ErrBackend, "gpu backend: not available in this build")
+	default:
+		return nil, newError(ErrBackend, "unknown backend %v", cfg.Backend)
+	}
+	return e, nil
+}
+
+// Backend returns the backend the engine runs on (CPU or GPU, never Auto).
+func (e *Engine) Backend() Backend { return e.backend }
+
+// FallbackReason says why an Auto engine runs on the CPU, or is empty.
+func (e *Engine) FallbackReason() string { return e.reason }
+
+// Kernels names the CPU inner loops in use: "avx512", "avx2", "scalar"
+// or "reference".
+func (e *Engine) Kernels() string {
+	if e.ref {
+		return "reference"
+	}
+	return e.cpu.Kernels()
+}
+
+// Close releases the engine's resources. Calls after Close fail with
+// ErrClosed. Close is idempotent.
+func (e *Engine) Close() error {
+	e.closed.Store(true)
+	return nil
+}
+
+// Channel is what one channel used: the range (one bound adjusted so that
+// zero is exact), the scale and the inverse scale, each the compute-type
+// value widened exactly to float64. A range found in data with no non-NaN
+// element is NaN.
+type Channel struct {
+	Min, Max, Scale, InverseScale float64
+}
+
+// Result describes a finished call.
+type Result struct {
+	Backend  Backend   // where the call ran
+	Channels []Channel // one per channel; one when Axis is -1
+}
+
+// Run fake-quantizes in and returns a new tensor of the same dtype and
+// shape.
+func (e *Engine) Run(ctx context.Context, in Tensor, opts Options) (Tensor, Result, error) {
+	if err := in.check(); err != nil {
+		return Tensor{}, Result{}, err
+	}
+	out := ZerosLike(in)
+	res, err := e.RunInto(ctx, out, in, opts)
+	if err != nil {
+		return Tensor{}, Result{}, err
+	}
+	return out, res, nil
+}
+
+// RunInto fake-quantizes in into out, which must have in's dtype and
+// shape. out may be in itself (in place) but must not otherwise overlap
+// it. On error out's contents are unspecified. A cancelled ctx stops the
+// call between work items and returns an error wrapping ctx.Err().
+func (e *Engine) RunInto(ctx context.Context, out, in Tensor, opts Options) (Result, error) {
+	if e.closed.Load() {
+		return Result{}, newError(ErrClosed, "engine is closed")
+	}
+	if err := in.check(); err != nil {
+		return Result{}, err
+	}
+	if err := out.check(); err != nil {
+		return Result{}, fmt.Errorf("qdq: output: %w", err)
+	}
+	if out.dtype != in.dtype || !equalShape(out.shape, in.shape) {
+		return Result{}, newError(ErrShape, "output is %v %v but input is %v %v", out.dtype, out.shape, in.dtype, in.shape)
+	}
+	if partialOverlap(out, in) {
+		return Result{}, newError(ErrShape, "output overlaps the input without being the same memory")
+	}
+	c, err := compile(in, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	var ch []Channel
+	switch in.dtype {
+	case F32:
+		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.Float32, cpu.ReferenceFloat32), out.f32, in.f32, c, roundFloat32)
+	case F64:
+		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.Float64, cpu.ReferenceFloat64), out.f64, in.f64, c, func(x float64) float64 { return x })
+	case F16:
+		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.Float16, cpu.ReferenceFloat16), out.b16, in.b16, c, roundFloat16)
+	case BF16:
+		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.BFloat16, cpu.ReferenceBFloat16), out.b16, in.b16, c, roundBFloat16)
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("qdq: %w", err)
+	}
+	return Result{Backend: e.backend, Channels: ch}, nil
+}
+
+func equalShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// partialOverlap reports whether a's and b's elements share memory without
+// being exactly the same slice.
+func partialOverlap(a, b Tensor) bool {
+	pa, na := a.memory()
+	pb, nb := b.memory()
+	if na == 0 || nb == 0 || pa == pb {
+		return false
+	}
+	return pa < pb+nb && pb < pa+na
+}
+
+func (t Tensor) memory() (start, size uintptr) {
+	switch t.dtype {
+	case F32:
+		return uintptr(unsafe.Pointer(unsafe.SliceData(t.f32))), uintptr(len(t.f32)) * 4
+	case F64:
+		return uintptr(unsafe.Pointer(unsafe.SliceData(t.f64))), uintptr(len(t.f64)) * 8
+	}
+	return uintptr(unsafe.Pointer(unsafe.SliceData(t.b16))), uintptr(len(t.b16)) * 2
+}
+
+// call is a validated call: the layout, the parameters and the given
+// range as float64 values already rounded to the tensor's dtype.
+type call struct {
+	layout   cpu.Layout
+	params   cpu.Params
+	min, max []float64 // nil when the range comes from the data
+}
+
+// roundFloat32 and friends round a float64 once to a dtype and return the
+// result as its compute type.
+func roundFloat32(x float64) float32 { return float32(x) }
+
+func roundFloat16(x float64) float32 { return cpu.Float16ToFloat32(cpu.Float64ToFloat16(x)) }
+
+func roundBFloat16(x float64) float32 { return cpu.BFloat16ToFloat32(cpu.Float64ToBFloat16(x)) }
+
+// cpuFunc is the shape of the cpu package's entry points.
+type cpuFunc[S any, C cpu.Float] func(context.Context, []S, []S, cpu.Request[C]) ([]cpu.Quant[C], error)
+
+// pickCPU returns fast, or the reference when ref is set.
+func pickCPU[S any, C cpu.Float](ref bool, fast cpuFunc[S, C], reference func([]S, []S, cpu.Request[C]) []cpu.Quant[C]) cpuFunc[S, C] {
+	if !ref {
+		return fast
+	}
+	return func(ctx context.Context, dst, src []S, r cpu.Request[C]) ([]cpu.Quant[C], error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return reference(dst, src, r), nil
+	}
+}
+
+// runCPU runs one call through a cpu.Fast method.
+func runCPU[S any, C cpu.Float](ctx context.Context, fn cpuFunc[S, C], dst, src []S, c call, round func(float64) C) ([]Channel, error) {
+	r := cpu.Request[C]{Layout: c.layout, Params: c.params}
+	if c.min != nil {
+		r.Given = make([]cpu.Bounds[C], len(c.min))
+		for i := range c.min {
+			r.Given[i] = cpu.Bounds[C]{Min: round(c.min[i]), Max: round(c.max[i])}
+		}
+	}
+	quants, err := fn(ctx, dst, src, r)
+	if err != nil {
+		return nil, err
+	}
+	ch := make([]Channel, len(quants))
+	for i, q := range quants {
+		ch[i] = Channel{float64(q.Min), float64(q.Max), float64(q.Scale), float64(q.Inv)}
+	}
+	return ch, nil
+}
+
+// compile validates opts against in, in TensorFlow's order, and returns
+// the call to run.
+func compile(in Tensor, opts Options) (call, error) {
+	var c call
+	if opts.NumBits < 1 || (opts.SignedInput && opts.NumBits >= 62) || (!opts.SignedInput && opts.NumBits >= 63) {
+		return c, newError(ErrNumBits, "num_bits is out of range: %d with signed_input_ %t", opts.NumBits, opts.SignedInput)
+	}
+	if opts.RoundMode != HalfToEven && opts.RoundMode != HalfUp {
+		return c, roundModeError(opts.RoundMode.String())
+	}
+	rank := len(in.shape)
+	if opts.Axis < -1 {
+		return c, newError(ErrAxis, "Axis must be at least -1. Found %d", opts.Axis)
+	}
+	if opts.Axis >= rank {
+		return c, newError(ErrAxis, "Shape must be at least rank %d but is rank %d", uint64(opts.Axis)+1, rank)
+	}
+	if opts.NumBits == 1 && opts.SignedInput && opts.NarrowRange {
+		return c, newError(ErrNumBits, "num_bits 1 with signed_input and narrow_range leaves no quantization levels")
+	}
+	n := in.Len()
+	c.layout = cpu.Layout{Outer: 1, Depth: 1, Inner: n}
+	if opts.Axis >= 0 {
+		depth := in.shape[opts.Axis]
+		inner := 1
+		for _, d := range in.shape[opts.Axis+1:] {
+			inner *= d
+		}
+		outer := 1
+		for _, d := range in.shape[:opts.Axis] {
+			outer *= d
+		}
+		c.layout = cpu.Layout{Outer: outer, Depth: depth, Inner: inner}
+	}
+	c.params = cpu.Params{Signed: opts.SignedInput, NumBits: opts.NumBits, Narrow: opts.NarrowRange, Round: cpu.RoundMode(opts.RoundMode)}
+	if !opts.RangeGiven {
+		return c, nil
+	}
+	return c, c.given(in.dtype, opts)
+}
+
+// given validates the given range and stores it rounded to dtype.
+func (c *call) given(dtype DType, opts Options) error {
+	want := c.layout.Depth
+	if opts.Axis == -1 {
+		for _, v := range []struct {
+			name string
+			vals []float64
+		}{{"input_min", opts.InputMin}, {"input_max", opts.InputMax}} {
+			if len(v.vals) != 1 {
+				return newError(ErrRangeShape, "%s must be a scalar when axis is -1, got %d values", v.name, len(v.vals))
+			}
+		}
+	} else if len(opts.InputMin) != want || len(opts.InputMax) != want {
+		bad := len(opts.InputMin)
+		if bad == want {
+			bad = len(opts.InputMax)
+		}
+		return newError(ErrRangeShape, "input_min_tensor has incorrect size, was %d expected %d to match dim %d of the input", bad, want, opts.Axis)
+	}
+	round := func(x float64) float64 { return x }
+	switch dtype {
+	case F32:
+		round = func(x float64) float64 { return float64(float32(x)) }
+	case F16:
+		round = func(x float64) float64 { return float64(roundFloat16(x)) }
+	case BF16:
+		round = func(x float64) float64 { return float64(roundBFloat16(x)) }
+	}
+	c.min, c.max = make([]float64, want), make([]float64, want)
+	bits := 64
+	if dtype != F64 {
+		bits = 32
+	}
+	for i := range want {
+		lo, hi := round(opts.InputMin[i]), round(opts.InputMax[i])
+		if !(lo <= hi) {
+			f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, bits) }
+			if opts.Axis == -1 {
+				return newError(ErrRange, "Invalid range: input_min %s > input_max %s", f(lo), f(hi))
+			}
+			return newError(ErrRange, "Invalid range for channel %d of axis %d: input_min %s > input_max %s", i, opts.Axis, f(lo), f(hi))
+		}
+		c.min[i], c.max[i] = lo, hi
+	}
+	return nil
+}
+
+// defaultEngine backs Apply and ApplyInto.
+var defaultEngine = sync.OnceValue(func() *Engine {
+	e, _ := NewEngine(Config{}) // Auto never fails
+	return e
+})
+
+// Apply fake-quantizes src, viewed with the given shape (nil means
+// one dimension of len(src)), and returns the result in a new slice. It
+// runs on a shared engine with the Auto backend.
+func Apply[T Element](src []T, shape []int, opts Options) ([]T, Result, error) {
+	dst := make([]T, len(src))
+	res, err := ApplyInto(dst, src, shape, opts)
+	if err != nil {
+		return nil, Result{}, err
+	}
+	return dst, res, nil
+}
+
+// ApplyInto is Apply writing into dst, which must have len(src) elements
+// and may be src itself.
+func ApplyInto[T Element](dst, src []T, shape []int, opts Options) (Result, error) {
+	if shape == nil {
+		shape = []int{len(src)}
+	}
+	in, err := NewTensor(shape, src)
+	if err != nil {
+		return Result{}, err
+	}
+	out, err := NewTensor(shape, dst)
+	if err != nil {
+		return Result{}, fmt.Errorf("qdq: output: %w", err)
+	}
+	return defaultEngine().RunInto(context.Background(), out, in, opts)
+}
