@@ -56,16 +56,65 @@ var (
 	}
 )
 
-// Go's built-in min and max order -0 below +0 but return NaN for a NaN
-// operand, so NaNs are skipped first.
+// The range loops compare with < and >, which skip NaNs (every comparison
+// with a NaN is false) but do not order -0 below +0. When a bound ends up
+// zero, fixZeros settles its sign with a second look at the data, which
+// only data whose minimum or maximum is exactly zero pays for.
 
 func minMaxFloat[F float32 | float64](src []F, lo, hi F) (F, F) {
+	l, h := lo, hi
 	for _, x := range src {
-		if x == x {
-			lo, hi = min(lo, x), max(hi, x)
+		if x < l {
+			l = x
+		}
+		if x > h {
+			h = x
 		}
 	}
-	return lo, hi
+	if l == 0 || h == 0 {
+		l, h = fixZeros(l, h, lo, hi, func(yield func(F) bool) {
+			for _, x := range src {
+				if x == 0 && !yield(x) {
+					return
+				}
+			}
+		})
+	}
+	return l, h
+}
+
+// fixZeros returns the range [l, h] with the sign of a zero bound set as
+// IEEE minimumNumber and maximumNumber would: -0 if any zero among the
+// running bounds lo, hi and the data's zeros is -0 (for l), +0 if any is +0
+// (for h).
+func fixZeros[F float32 | float64](l, h, lo, hi F, zeros func(yield func(F) bool)) (F, F) {
+	negZero, posZero := F(math.Copysign(0, -1)), F(0)
+	wantNeg, wantPos := l == 0, h == 0
+	sawNeg := lo == 0 && math.Signbit(float64(lo))
+	sawPos := hi == 0 && !math.Signbit(float64(hi))
+	for z := range zeros {
+		if math.Signbit(float64(z)) {
+			sawNeg = true
+		} else {
+			sawPos = true
+		}
+		if sawNeg && sawPos {
+			break
+		}
+	}
+	if wantNeg {
+		l = posZero
+		if sawNeg {
+			l = negZero
+		}
+	}
+	if wantPos {
+		h = negZero
+		if sawPos {
+			h = posZero
+		}
+	}
+	return l, h
 }
 
 func minMaxEachFloat[F float32 | float64](lo, hi []F, src []F) {
@@ -77,14 +126,34 @@ func minMaxEachFloat[F float32 | float64](lo, hi []F, src []F) {
 	}
 }
 
-func minMaxFloat16(src []uint16, lo, hi float32) (float32, float32) {
-	t := half()
-	for _, h := range src {
-		if x := t[h]; x == x {
-			lo, hi = min(lo, x), max(hi, x)
+// zeros16 yields the zeros among 16-bit float patterns (the same for half
+// and bfloat16: 0x0000 and 0x8000).
+func zeros16(src []uint16) func(yield func(float32) bool) {
+	return func(yield func(float32) bool) {
+		for _, b := range src {
+			if b&0x7fff == 0 && !yield(BFloat16ToFloat32(b)) {
+				return
+			}
 		}
 	}
-	return lo, hi
+}
+
+func minMaxFloat16(src []uint16, lo, hi float32) (float32, float32) {
+	t := half()
+	l, h := lo, hi
+	for _, b := range src {
+		x := t[b]
+		if x < l {
+			l = x
+		}
+		if x > h {
+			h = x
+		}
+	}
+	if l == 0 || h == 0 {
+		l, h = fixZeros(l, h, lo, hi, zeros16(src))
+	}
+	return l, h
 }
 
 func minMaxEachFloat16(lo, hi []float32, src []uint16) {
@@ -98,12 +167,20 @@ func minMaxEachFloat16(lo, hi []float32, src []uint16) {
 }
 
 func minMaxBFloat16(src []uint16, lo, hi float32) (float32, float32) {
+	l, h := lo, hi
 	for _, b := range src {
-		if x := BFloat16ToFloat32(b); x == x {
-			lo, hi = min(lo, x), max(hi, x)
+		x := BFloat16ToFloat32(b)
+		if x < l {
+			l = x
+		}
+		if x > h {
+			h = x
 		}
 	}
-	return lo, hi
+	if l == 0 || h == 0 {
+		l, h = fixZeros(l, h, lo, hi, zeros16(src))
+	}
+	return l, h
 }
 
 func minMaxEachBFloat16(lo, hi []float32, src []uint16) {
