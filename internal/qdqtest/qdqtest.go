@@ -114,14 +114,18 @@ func Call(t testing.TB, run Runner, in qdq.Tensor, opts qdq.Options) (qdq.Tensor
 			buf[i] = math.Float32frombits(0x7fa5a5a5) // a signalling NaN
 		}
 		out, err = qdq.NewTensor(shape, buf[guard:guard+n:guard+n])
-		check = func() bool { return guardsIntact(buf, n, func(v float32) bool { return math.Float32bits(v) == 0x7fa5a5a5 }) }
+		check = func() bool {
+			return guardsIntact(buf, n, func(v float32) bool { return math.Float32bits(v) == 0x7fa5a5a5 })
+		}
 	case qdq.F64:
 		buf := make([]float64, n+2*guard)
 		for i := range buf {
 			buf[i] = math.Float64frombits(0x7ff5a5a5a5a5a5a5)
 		}
 		out, err = qdq.NewTensor(shape, buf[guard:guard+n:guard+n])
-		check = func() bool { return guardsIntact(buf, n, func(v float64) bool { return math.Float64bits(v) == 0x7ff5a5a5a5a5a5a5 }) }
+		check = func() bool {
+			return guardsIntact(buf, n, func(v float64) bool { return math.Float64bits(v) == 0x7ff5a5a5a5a5a5a5 })
+		}
 	default:
 		buf := make([]uint16, n+2*guard)
 		for i := range buf {

@@ -39,23 +39,23 @@ type shaped struct {
 // largeShapes reach every work split of the fast path with more elements
 // than it runs on one goroutine.
 var largeShapes = []shaped{
-	{[]int{50021}, -1},           // per tensor
-	{[]int{1, 40000}, 1},         // one element per channel
-	{[]int{40000, 3}, 1},         // few channels, inner 1
-	{[]int{3, 40000}, 0},         // few channels, long rows
-	{[]int{64, 1000}, 0},         // many channels, one row each
-	{[]int{10, 64, 100}, 1},      // many channels, several rows each
-	{[]int{1000, 40, 4}, 1},      // many channels, short rows
-	{[]int{2, 9000, 3}, 1},       // many channels, short rows, two slabs
-	{[]int{4, 4, 4, 1000}, 3},    // axis last
-	{[]int{7, 5, 3, 331}, 2},     // odd sizes
-	{[]int{33000, 1}, 0},         // one element per channel, outer 1
-	{[]int{5, 1, 7000}, 1},       // depth 1 with a middle axis
-	{[]int{2, 17, 19, 61}, 0},    // few channels, mid-sized rows
-	{[]int{65537}, 0},            // 65,537 channels of one element
-	{[]int{2, 16, 1100}, 1},      // depth at the split threshold
-	{[]int{3, 7, 1600}, 1},       // depth just under it
-	{[]int{40000, 2, 1}, 1},      // tiny slabs
+	{[]int{50021}, -1},        // per tensor
+	{[]int{1, 40000}, 1},      // one element per channel
+	{[]int{40000, 3}, 1},      // few channels, inner 1
+	{[]int{3, 40000}, 0},      // few channels, long rows
+	{[]int{64, 1000}, 0},      // many channels, one row each
+	{[]int{10, 64, 100}, 1},   // many channels, several rows each
+	{[]int{1000, 40, 4}, 1},   // many channels, short rows
+	{[]int{2, 9000, 3}, 1},    // many channels, short rows, two slabs
+	{[]int{4, 4, 4, 1000}, 3}, // axis last
+	{[]int{7, 5, 3, 331}, 2},  // odd sizes
+	{[]int{33000, 1}, 0},      // one element per channel, outer 1
+	{[]int{5, 1, 7000}, 1},    // depth 1 with a middle axis
+	{[]int{2, 17, 19, 61}, 0}, // few channels, mid-sized rows
+	{[]int{65537}, 0},         // 65,537 channels of one element
+	{[]int{2, 16, 1100}, 1},   // depth at the split threshold
+	{[]int{3, 7, 1600}, 1},    // depth just under it
+	{[]int{40000, 2, 1}, 1},   // tiny slabs
 }
 
 // genCase draws a random call: dtype, shape, axis, attributes and data.

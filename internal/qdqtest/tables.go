@@ -153,7 +153,7 @@ func Decisions(t *testing.T, run Runner) {
 		},
 		{
 			name: "-Inf unsigned with a finite max stays -Inf",
-			in: []float64{-inf, 1, 2}, opts: opts(func(o *qdq.Options) { o.SignedInput = false }),
+			in:   []float64{-inf, 1, 2}, opts: opts(func(o *qdq.Options) { o.SignedInput = false }),
 			want: []float64{-inf},
 			check: func(t *testing.T, out []float64, _ qdq.Result) {
 				assert.InDelta(t, 1, out[1], 0.01)
@@ -166,7 +166,7 @@ func Decisions(t *testing.T, run Runner) {
 		},
 		{
 			name: "clamp uses the adjusted bound",
-			in: []float64{-2, 33}, opts: given(-1, 1, nil), want: []float64{-128.0 / 127},
+			in:   []float64{-2, 33}, opts: given(-1, 1, nil), want: []float64{-128.0 / 127},
 			check: func(t *testing.T, out []float64, _ qdq.Result) { assert.InDelta(t, 1, out[1], 1e-2) },
 		},
 		{
