@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/qdqvk/qdq"
+)
+
+// benchFlags are the flags of "qdq bench".
+type benchFlags struct {
+	fs       *flag.FlagSet
+	dtypes   string
+	size     string
+	modes    string
+	backend  string
+	count    int
+	json     bool
+	portable bool
+}
+
+var benchModes = []string{"tensor-given", "tensor-data", "channel-given", "channel-data"}
+
+func newBenchFlags(out io.Writer) *benchFlags {
+	f := &benchFlags{fs: flag.NewFlagSet("bench", flag.ContinueOnError)}
+	fs := f.fs
+	fs.SetOutput(out)
+	fs.StringVar(&f.dtypes, "dtype", "float32,float64,float16,bfloat16", "comma-separated dtypes to measure")
+	fs.StringVar(&f.size, "size", "64Mi", "elements per tensor (suffixes Ki, Mi, Gi); per-channel runs use [4096, size/4096]")
+	fs.StringVar(&f.modes, "mode", strings.Join(benchModes, ","), "comma-separated modes to measure")
+	fs.StringVar(&f.backend, "backend", "cpu", "auto, cpu or gpu")
+	fs.IntVar(&f.count, "count", 5, "timed repetitions per row; the median is reported")
+	fs.BoolVar(&f.json, "json", false, "print one JSON object per row instead of a table")
+	fs.BoolVar(&f.portable, "portable", false, "use the portable scalar CPU loops instead of SIMD ones")
+	fs.Usage = func() {
+		fmt.Fprint(out, `usage: qdq bench [flags]
+
+Measures fake-quantization throughput in GB/s (bytes read + written) for
+each dtype and mode, next to a memory copy of the same byte count measured
+in the same run. Modes: tensor-given and tensor-data (axis -1, range given
+or from the data), channel-given and channel-data (axis 0 of a
+[4096, size/4096] matrix).
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	return f
+}
+
+// benchRow is one measured row; the JSON field names are a stable contract.
+type benchRow struct {
+	Backend  string  `json:"backend"`
+	Kernels  string  `json:"kernels"`
+	DType    string  `json:"dtype"`
+	Mode     string  `json:"mode"`
+	Elements int     `json:"elements"`
+	Seconds  float64 `json:"seconds"`
+	GBps     float64 `json:"gbps"`
+	CopyGBps float64 `json:"copy_gbps"`
+	Ratio    float64 `json:"ratio"`
+}
+
+// parseSize parses an element count with an optional Ki, Mi or Gi suffix.
+func parseSize(s string) (int, error) {
+	mult := 1
+	for suffix, m := range map[string]int{"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30} {
+		if strings.HasSuffix(s, suffix) {
+			s, mult = strings.TrimSuffix(s, suffix), m
+			break
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		return 0, badUsage("-size %q: want a positive element count such as 1048576 or 64Mi", s)
+	}
+	return n * mult, nil
+}
+
+func benchCommand(args []string, stdout, stderr io.Writer) error {
+	f := newBenchFlags(stderr)
+	pos, err := parseFlags(f.fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return badUsage("bench takes no positional arguments, got %q", pos)
+	}
+	n, err := parseSize(f.size)
+	if err != nil {
+		return err
+	}
+	if n%4096 != 0 {
+		return badUsage("-size %d: must be a multiple of 4096 (per-channel rows are [4096, size/4096])", n)
+	}
+	if f.count < 1 {
+		return badUsage("-count %d: must be at least 1", f.count)
+	}
+	var dtypes []qdq.DType
+	for _, s := range strings.Split(f.dtypes, ",") {
+		d, err := qdq.ParseDType(strings.TrimSpace(s))
+		if err != nil {
+			return usageError{err}
+		}
+		dtypes = append(dtypes, d)
+	}
+	modes := strings.Split(f.modes, ",")
+	for _, m := range modes {
+		if !slices.Contains(benchModes, m) {
+			return badUsage("-mode %q: want some of %s", m, strings.Join(benchModes, ","))
+		}
+	}
+	backend, err := qdq.ParseBackend(f.backend)
+	if err != nil {
+		return usageError{err}
+	}
+	engine, err := qdq.NewEngine(qdq.Config{Backend: backend, Portable: f.portable})
+	if err != nil {
+		return usageError{err}
+	}
+	defer engine.Close()
+
+	var table *tabwriter.Writer
+	if !f.json {
+		table = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(table, "backend\tkernels\tdtype\tmode\telements\tms\tGB/s\tcopy GB/s\tratio\t")
+	}
+	for _, dtype := range dtypes {
+		in, out := benchTensors(dtype, n)
+		copyTime := median(f.count, func() { copyTensor(out, in) })
+		for _, mode := range modes {
+			opts := benchOptions(mode, in)
+			in2, out2 := reshape(in, mode), reshape(out, mode)
+			var runErr error
+			run := func() {
+				if _, err := engine.RunInto(context.Background(), out2, in2, opts); err != nil {
+					runErr = err
+				}
+			}
+			run() // warm up
+			secs := median(f.count, run)
+			if runErr != nil {
+				return runErr
+			}
+			bytes := float64(2 * n * dtype.Size())
+			row := benchRow{
+				Backend: engine.Backend().String(), Kernels: engine.Kernels(), DType: dtype.String(), Mode: mode,
+				Elements: n, Seconds: secs, GBps: bytes / secs / 1e9, CopyGBps: bytes / copyTime / 1e9,
+			}
+			row.Ratio = row.GBps / row.CopyGBps
+			if f.json {
+				b, _ := json.Marshal(row)
+				fmt.Fprintln(stdout, string(b))
+				continue
+			}
+			fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%d\t%.2f\t%.2f\t%.2f\t%.2f×\t\n", row.Backend, row.Kernels, row.DType, row.Mode,
+				row.Elements, row.Seconds*1e3, row.GBps, row.CopyGBps, row.Ratio)
+		}
+	}
+	if table != nil {
+		return table.Flush()
+	}
+	return nil
+}
+
+// median runs fn count times and returns the median wall time in seconds.
+func median(count int, fn func()) float64 {
+	times := make([]float64, count)
+	for i := range times {
+		start := time.Now()
+		fn()
+		times[i] = time.Since(start).Seconds()
+	}
+	slices.Sort(times)
+	return times[count/2]
+}
+
+// benchTensors returns an input of n normal values and an output tensor.
+func benchTensors(dtype qdq.DType, n int) (in, out qdq.Tensor) {
+	r := rand.New(rand.NewPCG(1, 2))
+	shape := []int{n}
+	switch dtype {
+	case qdq.F32:
+		d := make([]float32, n)
+		for i := range d {
+			d[i] = float32(r.NormFloat64())
+		}
+		in, _ = qdq.NewTensor(shape, d)
+	case qdq.F64:
+		d := make([]float64, n)
+		for i := range d {
+			d[i] = r.NormFloat64()
+		}
+		in, _ = qdq.NewTensor(shape, d)
+	case qdq.F16:
+		d := make([]uint16, n)
+		for i := range d {
+			d[i] = qdq.Float16FromFloat64(r.NormFloat64()).Bits()
+		}
+		in, _ = qdq.NewTensorBits(dtype, shape, d)
+	case qdq.BF16:
+		d := make([]uint16, n)
+		for i := range d {
+			d[i] = qdq.BFloat16FromFloat64(r.NormFloat64()).Bits()
+		}
+		in, _ = qdq.NewTensorBits(dtype, shape, d)
+	}
+	return in, qdq.ZerosLike(in)
+}
+
+// reshape views t as [4096, n/4096] for the per-channel modes.
+func reshape(t qdq.Tensor, mode string) qdq.Tensor {
+	if !strings.HasPrefix(mode, "channel") {
+		return t
+	}
+	shape := []int{4096, t.Len() / 4096}
+	var r qdq.Tensor
+	switch t.DType() {
+	case qdq.F32:
+		d, _ := qdq.Data[float32](t)
+		r, _ = qdq.NewTensor(shape, d)
+	case qdq.F64:
+		d, _ := qdq.Data[float64](t)
+		r, _ = qdq.NewTensor(shape, d)
+	default:
+		r, _ = qdq.NewTensorBits(t.DType(), shape, t.Bits16())
+	}
+	return r
+}
+
+func benchOptions(mode string, in qdq.Tensor) qdq.Options {
+	o := qdq.DefaultOptions()
+	depth := 1
+	if strings.HasPrefix(mode, "channel") {
+		o.Axis, depth = 0, 4096
+	}
+	if strings.HasSuffix(mode, "given") {
+		o.RangeGiven = true
+		o.InputMin, o.InputMax = make([]float64, depth), make([]float64, depth)
+		for i := range depth {
+			o.InputMin[i], o.InputMax[i] = -3, 3
+		}
+	}
+	return o
+}
+
+// copyTensor is the memory-copy baseline: the same bytes read and written.
+func copyTensor(dst, src qdq.Tensor) {
+	switch src.DType() {
+	case qdq.F32:
+		d, _ := qdq.Data[float32](dst)
+		s, _ := qdq.Data[float32](src)
+		copy(d, s)
+	case qdq.F64:
+		d, _ := qdq.Data[float64](dst)
+		s, _ := qdq.Data[float64](src)
+		copy(d, s)
+	default:
+		copy(dst.Bits16(), src.Bits16())
+	}
+}

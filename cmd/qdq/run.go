@@ -1,0 +1,325 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/qdqvk/qdq"
+	"github.com/qdqvk/qdq/internal/npy"
+)
+
+// runFlags are the flags of "qdq run".
+type runFlags struct {
+	fs         *flag.FlagSet
+	bits       int
+	signed     bool
+	rangeGiven bool
+	min, max   string
+	round      string
+	narrow     bool
+	axis       int
+	backend    string
+	dtype      string
+	verbose    bool
+}
+
+func newRunFlags(out io.Writer) *runFlags {
+	f := &runFlags{fs: flag.NewFlagSet("run", flag.ContinueOnError)}
+	fs := f.fs
+	fs.SetOutput(out)
+	d := qdq.DefaultOptions()
+	fs.IntVar(&f.bits, "bits", d.NumBits, "num_bits: 1..61 signed, 1..62 unsigned")
+	fs.BoolVar(&f.signed, "signed", d.SignedInput, "signed_input (-signed=false for unsigned)")
+	fs.BoolVar(&f.rangeGiven, "range-given", false, "use -min/-max instead of the data's range")
+	fs.StringVar(&f.min, "min", "", "given input_min: one number, or a comma-separated list (one per channel)")
+	fs.StringVar(&f.max, "max", "", "given input_max: one number, or a comma-separated list (one per channel)")
+	fs.StringVar(&f.round, "round", d.RoundMode.String(), "round_mode: HALF_TO_EVEN or HALF_UP")
+	fs.BoolVar(&f.narrow, "narrow", false, "narrow_range")
+	fs.IntVar(&f.axis, "axis", d.Axis, "channel axis; -1 for one range over the whole tensor")
+	fs.StringVar(&f.backend, "backend", "auto", "auto, cpu or gpu")
+	fs.StringVar(&f.dtype, "dtype", "", "bfloat16: read a '<u2' or '|V2' array as bfloat16 bits and write it back likewise")
+	fs.BoolVar(&f.verbose, "v", false, "print what was done to stderr")
+	fs.Usage = func() {
+		fmt.Fprint(out, `usage: qdq run [flags] IN.npy OUT.npy
+
+Fake-quantizes IN.npy exactly as TensorFlow's QuantizeAndDequantizeV2 and
+writes OUT.npy with the same dtype and shape. float32, float64 and float16
+('<f4', '<f8', '<f2') arrays are read as they are; bfloat16 needs -dtype.
+-min/-max are parsed at the tensor's precision (any Go float syntax,
+hexadecimal included: 0x1.8p-3); with -axis >= 0 one number applies to
+every channel. OUT is written to a temporary file and renamed into place,
+so it is never left half-written.
+
+Flags:
+`)
+		fs.PrintDefaults()
+		fmt.Fprint(out, `
+Exit status: 0 on success, 2 for an invalid argument, attribute or file
+(OUT is then neither created nor changed), 1 for any other failure.
+`)
+	}
+	return f
+}
+
+// parseInterleaved parses flags that may come before, between or after the
+// positional arguments.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	pos, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil, errHelp
+	}
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return pos, nil
+}
+
+func runCommand(args []string, stdout, stderr io.Writer) error {
+	f := newRunFlags(stderr)
+	pos, err := parseFlags(f.fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return badUsage("run needs IN.npy and OUT.npy, got %d arguments (see qdq help run)", len(pos))
+	}
+	inPath, outPath := pos[0], pos[1]
+	backend, err := qdq.ParseBackend(f.backend)
+	if err != nil {
+		return usageError{err}
+	}
+	round, err := qdq.ParseRoundMode(f.round)
+	if err != nil {
+		return usageError{err}
+	}
+	if !f.rangeGiven && (f.min != "" || f.max != "") {
+		return badUsage("-min and -max need -range-given")
+	}
+	if f.rangeGiven && (f.min == "" || f.max == "") {
+		return badUsage("-range-given needs both -min and -max")
+	}
+	if f.dtype != "" && f.dtype != "bfloat16" {
+		return badUsage("-dtype %q: only bfloat16 can be chosen (other dtypes come from the file)", f.dtype)
+	}
+
+	in, arr, err := readTensor(inPath, f.dtype == "bfloat16")
+	if err != nil {
+		return err
+	}
+	opts := qdq.Options{
+		SignedInput: f.signed, NumBits: f.bits, RangeGiven: f.rangeGiven,
+		RoundMode: round, NarrowRange: f.narrow, Axis: f.axis,
+	}
+	if f.rangeGiven {
+		depth := 1
+		if f.axis >= 0 && f.axis < in.Rank() {
+			depth = in.Shape()[f.axis]
+		}
+		if opts.InputMin, err = parseRange("-min", f.min, in.DType(), f.axis, depth); err != nil {
+			return err
+		}
+		if opts.InputMax, err = parseRange("-max", f.max, in.DType(), f.axis, depth); err != nil {
+			return err
+		}
+	}
+
+	engine, err := qdq.NewEngine(qdq.Config{Backend: backend})
+	if err != nil {
+		return usageError{err}
+	}
+	defer engine.Close()
+	if f.verbose && engine.FallbackReason() != "" {
+		fmt.Fprintf(stderr, "qdq: backend %s (auto: %s)\n", engine.Backend(), engine.FallbackReason())
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	out, res, err := engine.Run(ctx, in, opts)
+	if err != nil {
+		var qerr *qdq.Error
+		if errors.As(err, &qerr) {
+			return usageError{err}
+		}
+		return err
+	}
+	if err := writeTensor(outPath, arr.Descr, out); err != nil {
+		return err
+	}
+	if f.verbose {
+		summarize(stderr, inPath, outPath, in, opts, res, engine)
+	}
+	return nil
+}
+
+// readTensor reads an .npy file as a tensor. With bfloat16, '<u2' and '|V2'
+// arrays are bfloat16 bits.
+func readTensor(path string, bfloat16 bool) (qdq.Tensor, *npy.Array, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return qdq.Tensor{}, nil, usageError{err}
+	}
+	defer file.Close()
+	st, err := file.Stat()
+	if err != nil {
+		return qdq.Tensor{}, nil, usageError{err}
+	}
+	if st.IsDir() {
+		return qdq.Tensor{}, nil, badUsage("%s: is a directory", path)
+	}
+	arr, err := npy.Read(bufio.NewReaderSize(file, 1<<16), st.Size())
+	if err != nil {
+		return qdq.Tensor{}, nil, badUsage("%s: %v", path, err)
+	}
+	var t qdq.Tensor
+	switch arr.Descr {
+	case "<f4":
+		t, err = qdq.NewTensor(arr.Shape, arr.F32)
+	case "<f8":
+		t, err = qdq.NewTensor(arr.Shape, arr.F64)
+	case "<f2":
+		if bfloat16 {
+			return t, nil, badUsage("%s: -dtype bfloat16 given but the file holds float16 ('<f2')", path)
+		}
+		t, err = qdq.NewTensorBits(qdq.F16, arr.Shape, arr.U16)
+	default: // "<u2", "|V2"
+		if !bfloat16 {
+			return t, nil, badUsage("%s: 16-bit words (%q): pass -dtype bfloat16 if they are bfloat16", path, arr.Descr)
+		}
+		t, err = qdq.NewTensorBits(qdq.BF16, arr.Shape, arr.U16)
+	}
+	if err != nil {
+		return t, nil, badUsage("%s: %v", path, err)
+	}
+	if bfloat16 && t.DType() != qdq.BF16 {
+		return t, nil, badUsage("%s: -dtype bfloat16 given but the file holds %v (%q)", path, t.DType(), arr.Descr)
+	}
+	return t, arr, nil
+}
+
+// parseRange parses a -min or -max value: one number or a comma-separated
+// list, at the tensor's precision. A float32 tensor parses each number
+// straight to float32; float16 and bfloat16 parse to float64, which the
+// engine rounds once to the type. With axis >= 0 one number applies to
+// every channel.
+func parseRange(name, s string, dtype qdq.DType, axis, depth int) ([]float64, error) {
+	bits := 64
+	if dtype == qdq.F32 {
+		bits = 32
+	}
+	parts := strings.Split(s, ",")
+	vals := make([]float64, len(parts))
+	for i, p := range parts {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), bits)
+		if err != nil {
+			var num *strconv.NumError
+			if errors.As(err, &num) && errors.Is(num.Err, strconv.ErrRange) {
+				return nil, badUsage("%s: %q is out of range for %v", name, p, dtype)
+			}
+			return nil, badUsage("%s: %q is not a number", name, p)
+		}
+		vals[i] = v
+	}
+	if axis >= 0 && len(vals) == 1 {
+		one := vals[0]
+		vals = make([]float64, depth)
+		for i := range vals {
+			vals[i] = one
+		}
+	}
+	return vals, nil
+}
+
+// writeTensor writes t to path as .npy with the given descriptor, through a
+// temporary file in the same directory that is synced and renamed into
+// place, so path is either the complete new file or untouched.
+func writeTensor(path, descr string, t qdq.Tensor) (err error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return badUsage("%s: is a directory", path)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return usageError{err}
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	var data any
+	switch t.DType() {
+	case qdq.F32:
+		data, _ = qdq.Data[float32](t)
+	case qdq.F64:
+		data, _ = qdq.Data[float64](t)
+	default:
+		data = t.Bits16()
+	}
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	if err := npy.Write(w, descr, t.Shape(), data); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// summarize prints what a run did.
+func summarize(w io.Writer, inPath, outPath string, in qdq.Tensor, o qdq.Options, res qdq.Result, e *qdq.Engine) {
+	fmt.Fprintf(w, "qdq: %s %v %v -> %s\n", inPath, in.DType(), in.Shape(), outPath)
+	sign := "signed"
+	if !o.SignedInput {
+		sign = "unsigned"
+	}
+	fmt.Fprintf(w, "qdq: %d-bit %s, %v, narrow=%t, axis %d, range given=%t, backend %s (%s)\n",
+		o.NumBits, sign, o.RoundMode, o.NarrowRange, o.Axis, o.RangeGiven, res.Backend, e.Kernels())
+	show := res.Channels
+	if len(show) > 4 {
+		show = show[:4]
+	}
+	for i, c := range show {
+		fmt.Fprintf(w, "qdq: channel %d: range [%g, %g] scale %g inverse %g\n", i, c.Min, c.Max, c.Scale, c.InverseScale)
+	}
+	if len(res.Channels) > len(show) {
+		fmt.Fprintf(w, "qdq: ... %d channels in all\n", len(res.Channels))
+	}
+}

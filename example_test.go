@@ -1,0 +1,93 @@
+package qdq_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/qdqvk/qdq"
+)
+
+// Fake-quantize a slice to signed 8 bits with TensorFlow's defaults.
+func ExampleApply() {
+	out, res, err := qdq.Apply([]float32{-10, 5, 1.23, -0.5}, nil, qdq.DefaultOptions())
+	if err != nil {
+		panic(err)
+	}
+	ch := res.Channels[0]
+	fmt.Println(out)
+	// The results are float32 values widened to float64.
+	fmt.Printf("range [%g, %g] scale %g inverse %g\n", float32(ch.Min), float32(ch.Max), float32(ch.Scale), float32(ch.InverseScale))
+	// Output:
+	// [-10 5 1.25 -0.46875]
+	// range [-10, 9.921875] scale 12.8 inverse 0.078125
+}
+
+// A given range clamps to its adjusted bounds: with [-1, 1] the max side
+// sets the scale (127), so the min becomes -128/127.
+func ExampleApply_rangeGiven() {
+	opts := qdq.DefaultOptions()
+	opts.RangeGiven = true
+	opts.InputMin, opts.InputMax = []float64{-1}, []float64{1}
+	out, _, err := qdq.Apply([]float64{-2, -0.5, 0.3, 33}, nil, opts)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%.6f\n", out)
+	// Output:
+	// [-1.007874 -0.503937 0.299213 1.000000]
+}
+
+// Per-channel fake quantization of a [2, 3] matrix along axis 0, on an
+// engine that is reused across calls. Row 0 takes its scale from its min
+// (-8/-1), row 1 from its max (7/4); 2*1.75 = 3.5 rounds to even, 4, and
+// -0.1 rounds to -0.
+func ExampleEngine_Run() {
+	engine, err := qdq.NewEngine(qdq.Config{Backend: qdq.CPU})
+	if err != nil {
+		panic(err)
+	}
+	defer engine.Close()
+	in, err := qdq.NewTensor([]int{2, 3}, []float32{-1, 0.3, 0.8, 4, 2, -0.1})
+	if err != nil {
+		panic(err)
+	}
+	opts := qdq.DefaultOptions()
+	opts.NumBits, opts.Axis = 4, 0
+	out, res, err := engine.Run(context.Background(), in, opts)
+	if err != nil {
+		panic(err)
+	}
+	data, _ := qdq.Data[float32](out)
+	fmt.Println(data)
+	for i, ch := range res.Channels {
+		fmt.Printf("channel %d: scale %g\n", i, ch.Scale)
+	}
+	// Output:
+	// [-1 0.25 0.75 4 2.2857144 -0]
+	// channel 0: scale 8
+	// channel 1: scale 1.75
+}
+
+// bfloat16 values compute in float32 and round once at the end.
+func ExampleBFloat16FromFloat32() {
+	in := []qdq.BFloat16{qdq.BFloat16FromFloat32(0.3), qdq.BFloat16FromFloat32(-1)}
+	opts := qdq.DefaultOptions()
+	opts.NumBits = 4
+	out, _, err := qdq.Apply(in, nil, opts)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(out[0], out[1], out[0].Bits() == qdq.BFloat16FromFloat32(0.25).Bits())
+	// Output:
+	// 0.25 -1 true
+}
+
+// Errors are values that name the problem, in TensorFlow's words.
+func ExampleError() {
+	opts := qdq.DefaultOptions()
+	opts.NumBits = 0
+	_, _, err := qdq.Apply([]float32{1}, nil, opts)
+	fmt.Println(err)
+	// Output:
+	// qdq: num_bits is out of range: 0 with signed_input_ true
+}
