@@ -1,0 +1,48 @@
+package cpu
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParallelStopsWhenCancelled(t *testing.T) {
+	for _, workers := range []int{1, 2, 5} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var ran atomic.Int64
+		err := parallel(ctx, workers, 1000, func(_, item int) {
+			if ran.Add(1) == 3 {
+				cancel()
+			}
+		})
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Less(t, ran.Load(), int64(3+workers), "items started after the cancel: %d workers", workers)
+	}
+}
+
+func TestParallelFinishedWorkIsNotAnError(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	seen := make([]atomic.Int32, 50)
+	err := parallel(ctx, 3, len(seen), func(_, item int) {
+		seen[item].Add(1)
+		if item == len(seen)-1 {
+			cancel() // the last item cancels, but every item ran
+		}
+	})
+	// The last item may finish before others; all ran exactly once.
+	for i := range seen {
+		require.Equal(t, int32(1), seen[i].Load(), "item %d", i)
+	}
+	assert.NoError(t, err)
+}
+
+func TestFastHonoursCancelledContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	src := make([]float32, 1<<16)
+	_, err := Fast{}.Float32(ctx, src, src, Request[float32]{Layout: Layout{1, 1, len(src)}, Params: Params{Signed: true, NumBits: 8}})
+	assert.ErrorIs(t, err, context.Canceled)
+}

@@ -1,0 +1,167 @@
+package qdq_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/x448/float16"
+
+	"github.com/qdqvk/qdq"
+	"github.com/qdqvk/qdq/internal/qdqtest"
+)
+
+func TestParseNames(t *testing.T) {
+	for _, d := range qdqtest.DTypes {
+		got, err := qdq.ParseDType(d.String())
+		require.NoError(t, err)
+		assert.Equal(t, d, got)
+	}
+	_, err := qdq.ParseDType("int8")
+	assert.ErrorIs(t, err, qdq.ErrDType)
+	assert.Equal(t, "DType(9)", qdq.DType(9).String())
+	assert.Equal(t, 0, qdq.DType(0).Size())
+
+	for _, m := range []qdq.RoundMode{qdq.HalfToEven, qdq.HalfUp} {
+		got, err := qdq.ParseRoundMode(m.String())
+		require.NoError(t, err)
+		assert.Equal(t, m, got)
+	}
+	_, err = qdq.ParseRoundMode("half_up")
+	assert.ErrorIs(t, err, qdq.ErrRoundMode)
+
+	for _, b := range []qdq.Backend{qdq.Auto, qdq.CPU, qdq.GPU} {
+		got, err := qdq.ParseBackend(b.String())
+		require.NoError(t, err)
+		assert.Equal(t, b, got)
+	}
+	_, err = qdq.ParseBackend("tpu")
+	assert.ErrorIs(t, err, qdq.ErrBackend)
+}
+
+func TestDefaultOptionsAreTensorFlows(t *testing.T) {
+	assert.Equal(t, qdq.Options{SignedInput: true, NumBits: 8, RoundMode: qdq.HalfToEven, Axis: -1}, qdq.DefaultOptions())
+	_, _, err := qdq.Apply([]float32{1}, nil, qdq.Options{})
+	assert.ErrorIs(t, err, qdq.ErrNumBits, "the zero Options is rejected, not run")
+}
+
+func TestTensorAccessors(t *testing.T) {
+	h := []float16.Float16{float16.Fromfloat32(1), float16.Fromfloat32(-2)}
+	tn, err := qdq.NewTensor([]int{2}, h)
+	require.NoError(t, err)
+	assert.Equal(t, qdq.F16, tn.DType())
+	assert.Equal(t, []uint16{0x3c00, 0xc000}, tn.Bits16())
+	back, ok := qdq.Data[float16.Float16](tn)
+	require.True(t, ok)
+	assert.Equal(t, h, back)
+	_, ok = qdq.Data[float32](tn)
+	assert.False(t, ok)
+	assert.Equal(t, -2.0, tn.Float64At(1))
+
+	shape := []int{1, 2}
+	tn, err = qdq.NewTensor(shape, []float32{1, 2})
+	require.NoError(t, err)
+	shape[0] = 7
+	assert.Equal(t, []int{1, 2}, tn.Shape(), "the tensor keeps its own copy of the shape")
+	assert.Equal(t, 2, tn.Rank())
+
+	_, err = qdq.NewTensorBits(qdq.F32, []int{1}, []uint16{1})
+	assert.ErrorIs(t, err, qdq.ErrDType)
+	assert.Equal(t, "0.5", qdq.BFloat16FromFloat32(0.5).String())
+	assert.True(t, qdq.BFloat16FromFloat32(float32(math.NaN())).IsNaN())
+	assert.Equal(t, uint16(0x3f80), qdq.BFloat16FromBits(0x3f80).Bits())
+}
+
+func TestInPlaceAndOverlap(t *testing.T) {
+	data := []float32{-1, 0.3, 0.8, 0.555}
+	want, _, err := qdq.Apply(data, nil, qdq.DefaultOptions())
+	require.NoError(t, err)
+	_, err = qdq.ApplyInto(data, data, nil, qdq.DefaultOptions())
+	require.NoError(t, err)
+	assert.Equal(t, want, data, "in place gives the same result")
+
+	buf := make([]float32, 5)
+	_, err = qdq.ApplyInto(buf[1:], buf[:4], nil, qdq.DefaultOptions())
+	assert.ErrorIs(t, err, qdq.ErrShape, "a shifted overlap is refused")
+	_, err = qdq.ApplyInto(buf[:3], buf[:4], nil, qdq.DefaultOptions())
+	assert.ErrorIs(t, err, qdq.ErrShape, "a short output is refused")
+}
+
+func TestEngineLifecycle(t *testing.T) {
+	e, err := qdq.NewEngine(qdq.Config{})
+	require.NoError(t, err)
+	assert.Equal(t, qdq.CPU, e.Backend())
+	assert.NotEmpty(t, e.FallbackReason(), "auto says why it runs on the CPU")
+	in, err := qdq.NewTensor([]int{1}, []float32{1})
+	require.NoError(t, err)
+	require.NoError(t, e.Close())
+	require.NoError(t, e.Close(), "Close is idempotent")
+	_, _, err = e.Run(context.Background(), in, qdq.DefaultOptions())
+	assert.ErrorIs(t, err, qdq.ErrClosed)
+
+	_, err = qdq.NewEngine(qdq.Config{Backend: qdq.GPU})
+	assert.ErrorIs(t, err, qdq.ErrBackend)
+	_, err = qdq.NewEngine(qdq.Config{Backend: 7})
+	assert.ErrorIs(t, err, qdq.ErrBackend)
+	cpu, err := qdq.NewEngine(qdq.Config{Backend: qdq.CPU})
+	require.NoError(t, err)
+	assert.Empty(t, cpu.FallbackReason())
+}
+
+func TestCancelledContext(t *testing.T) {
+	e, err := qdq.NewEngine(qdq.Config{Backend: qdq.CPU})
+	require.NoError(t, err)
+	in, err := qdq.NewTensor([]int{1 << 20}, make([]float32, 1<<20))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err = e.Run(ctx, in, qdq.DefaultOptions())
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// TestConcurrentUse shares one engine between goroutines running mixed
+// dtypes and axes; every result must equal the reference's.
+func TestConcurrentUse(t *testing.T) {
+	e, err := qdq.NewEngine(qdq.Config{Backend: qdq.CPU})
+	require.NoError(t, err)
+	defer e.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for g := range 16 {
+		wg.Go(func() {
+			dtype := qdqtest.DTypes[g%4]
+			vals := make([]float64, 3*40000)
+			for i := range vals {
+				vals[i] = math.Sin(float64(i*(g+1))) * float64(g+1)
+			}
+			in := qdqtest.Tensor(t, dtype, []int{3, 40000}, vals)
+			opts := qdq.DefaultOptions()
+			opts.Axis = g%3 - 1
+			if opts.Axis == 1 {
+				opts.Axis = 0
+			}
+			got, _, err := e.Run(context.Background(), in, opts)
+			if err != nil {
+				errs <- err
+				return
+			}
+			want, _, err := qdqtest.Reference(t, in, opts)
+			if err != nil {
+				errs <- err
+				return
+			}
+			if i, ok := qdqtest.Same(want, got); !ok {
+				errs <- fmt.Errorf("goroutine %d (%v, axis %d): element %d differs from the reference", g, dtype, opts.Axis, i)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
