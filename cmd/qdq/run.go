@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -172,7 +173,7 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if f.verbose {
-		summarize(stderr, inPath, outPath, in, opts, res, engine)
+		summarize(stderr, inPath, outPath, in, out, opts, res, engine)
 	}
 	return nil
 }
@@ -304,7 +305,7 @@ func writeTensor(path, descr string, t qdq.Tensor) (err error) {
 }
 
 // summarize prints what a run did.
-func summarize(w io.Writer, inPath, outPath string, in qdq.Tensor, o qdq.Options, res qdq.Result, e *qdq.Engine) {
+func summarize(w io.Writer, inPath, outPath string, in, out qdq.Tensor, o qdq.Options, res qdq.Result, e *qdq.Engine) {
 	fmt.Fprintf(w, "qdq: %s %v %v -> %s\n", inPath, in.DType(), in.Shape(), outPath)
 	sign := "signed"
 	if !o.SignedInput {
@@ -316,10 +317,32 @@ func summarize(w io.Writer, inPath, outPath string, in qdq.Tensor, o qdq.Options
 	if len(show) > 4 {
 		show = show[:4]
 	}
+	// Values are printed at the compute precision: float32 values
+	// widened to float64 print as the float32 they are.
+	bits := 32
+	if in.DType() == qdq.F64 {
+		bits = 64
+	}
+	g := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, bits) }
 	for i, c := range show {
-		fmt.Fprintf(w, "qdq: channel %d: range [%g, %g] scale %g inverse %g\n", i, c.Min, c.Max, c.Scale, c.InverseScale)
+		fmt.Fprintf(w, "qdq: channel %d: range [%s, %s] scale %s inverse %s\n", i, g(c.Min), g(c.Max), g(c.Scale), g(c.InverseScale))
 	}
 	if len(res.Channels) > len(show) {
 		fmt.Fprintf(w, "qdq: ... %d channels in all\n", len(res.Channels))
 	}
+	n := min(in.Len(), 6)
+	for i := range n {
+		fmt.Fprintf(w, "qdq: element %d: %s -> %s\n", i, g(in.Float64At(i)), g(out.Float64At(i)))
+	}
+	var signal, noise, maxErr float64
+	for i := range in.Len() {
+		x, y := in.Float64At(i), out.Float64At(i)
+		if math.IsNaN(x) || math.IsInf(x, 0) || math.IsNaN(y) || math.IsInf(y, 0) {
+			continue
+		}
+		signal += x * x
+		noise += (y - x) * (y - x)
+		maxErr = max(maxErr, math.Abs(y-x))
+	}
+	fmt.Fprintf(w, "qdq: %d elements, max |error| %.3g, SQNR %.1f dB\n", in.Len(), maxErr, 10*math.Log10(signal/noise))
 }

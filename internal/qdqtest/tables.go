@@ -137,7 +137,7 @@ func Decisions(t *testing.T, run Runner) {
 			name: "-0 orders below +0 whatever the order",
 			in:   []float64{0, negZ, 0}, opts: opts(nil), want: []float64{0, negZ, 0},
 			check: func(t *testing.T, _ []float64, res qdq.Result) {
-				assert.True(t, math.Signbit(res.Channels[0].Max) == false && res.Channels[0].Max == 0, "max is +0")
+				assert.True(t, !math.Signbit(res.Channels[0].Max) && res.Channels[0].Max == 0, "max is +0")
 				assert.Equal(t, 0.0, res.Channels[0].InverseScale)
 				assert.False(t, math.Signbit(res.Channels[0].InverseScale))
 			},

@@ -1,0 +1,61 @@
+# qdq: fake quantization, bit for bit as TensorFlow.
+#
+#   make demo    build qdq and fake-quantize the bundled sample
+#   make test    vet and test the portable and the SIMD builds
+#   make bench   Go benchmarks and the qdq bench table
+#   make lint    staticcheck, pinned in tools.mod
+#   make fuzz    run every fuzz target for FUZZTIME each
+
+GO        ?= go
+SIMD      := GOEXPERIMENT=simd
+BIN       := bin/qdq
+FUZZTIME  ?= 60s
+BENCHSIZE ?= 64Mi
+
+.PHONY: all build demo test test-portable test-simd vet bench lint fuzz clean
+
+all: build
+
+# The command is built with the SIMD kernels (they are chosen at run time,
+# so the binary still runs on CPUs without AVX2).
+build:
+	$(SIMD) $(GO) build -o $(BIN) ./cmd/qdq
+
+demo: build
+	@echo "== 8-bit, one range for the whole tensor =="
+	$(BIN) run -v testdata/demo.npy $(or $(TMPDIR),/tmp)/qdq-demo-out.npy
+	@echo
+	@echo "== 8-bit, one range per row (axis 0) =="
+	$(BIN) run -v -axis 0 testdata/demo.npy $(or $(TMPDIR),/tmp)/qdq-demo-out.npy
+	@echo
+	@echo "== 4-bit per row, HALF_UP, given range [-0.5, 0.5] =="
+	$(BIN) run -v -axis 0 -bits 4 -round HALF_UP -range-given -min -0.5 -max 0.5 testdata/demo.npy $(or $(TMPDIR),/tmp)/qdq-demo-out.npy
+
+test: vet test-portable test-simd
+	$(GO) run ./testdata/gen -check
+
+vet:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+	$(SIMD) $(GO) vet ./...
+
+test-portable:
+	$(GO) test -count=1 ./...
+
+test-simd:
+	$(SIMD) $(GO) test -count=1 ./...
+
+bench: build
+	$(SIMD) $(GO) test -run '^$$' -bench . -benchtime 5x ./...
+	$(BIN) bench -size $(BENCHSIZE)
+
+lint:
+	$(GO) tool -modfile=tools.mod staticcheck ./...
+	$(SIMD) $(GO) tool -modfile=tools.mod staticcheck ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./internal/npy
+	$(GO) test -run '^$$' -fuzz '^FuzzOptions$$' -fuzztime $(FUZZTIME) .
+
+clean:
+	rm -rf bin
