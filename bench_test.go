@@ -13,9 +13,9 @@ import (
 // measures 64Mi by default).
 const benchElements = 16 << 20
 
-// BenchmarkRun measures one call per iteration for every dtype and mode,
-// next to a copy of the same bytes (BenchmarkRun/copy). Bytes are read +
-// written.
+// BenchmarkRun measures one call per iteration for every dtype, mode and
+// CPU kernel set, next to a copy of the same bytes (BenchmarkRun/*/copy).
+// Bytes are read + written.
 func BenchmarkRun(b *testing.B) {
 	for _, dtype := range qdqtest.DTypes {
 		vals := make([]float64, benchElements)
@@ -36,13 +36,9 @@ func BenchmarkRun(b *testing.B) {
 			axis  int
 			given bool
 		}{{"tensor-given", -1, true}, {"tensor-data", -1, false}, {"channel-given", 0, true}, {"channel-data", 0, false}} {
-			for _, portable := range []bool{false, true} {
-				name := dtype.String() + "/" + mode.name
-				if portable {
-					name += "/portable"
-				}
-				b.Run(name, func(b *testing.B) {
-					e, err := qdq.NewEngine(qdq.Config{Backend: qdq.CPU, Portable: portable})
+			for _, kernels := range qdq.CPUKernels() {
+				b.Run(dtype.String()+"/"+mode.name+"/"+kernels, func(b *testing.B) {
+					e, err := qdq.NewEngine(qdq.Config{Backend: qdq.CPU, Kernels: kernels})
 					if err != nil {
 						b.Fatal(err)
 					}

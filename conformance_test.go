@@ -10,19 +10,19 @@ import (
 )
 
 // TestConformance runs the conformance suite on every CPU configuration:
-// the reference, and the fast path with its portable and its SIMD loops
-// (the same where this build has no SIMD), with the default and an odd
-// number of workers.
+// the reference, and the fast path with each kernel set this build and
+// CPU have (the portable scalar loops, and AVX2 and AVX-512 in the SIMD
+// build), with the default and an odd number of workers.
 func TestConformance(t *testing.T) {
-	configs := []struct {
+	type config struct {
 		name string
 		cfg  qdq.Config
-	}{
-		{"reference", qdq.Config{Backend: qdq.CPU, Reference: true}},
-		{"fast-portable", qdq.Config{Backend: qdq.CPU, Portable: true}},
-		{"fast", qdq.Config{Backend: qdq.CPU}},
-		{"fast-3-workers", qdq.Config{Backend: qdq.CPU, Workers: 3}},
-		{"fast-portable-5-workers", qdq.Config{Backend: qdq.CPU, Workers: 5, Portable: true}},
+	}
+	configs := []config{{"reference", qdq.Config{Backend: qdq.CPU, Reference: true}}}
+	for _, k := range qdq.CPUKernels() {
+		configs = append(configs,
+			config{"fast-" + k, qdq.Config{Backend: qdq.CPU, Kernels: k}},
+			config{"fast-" + k + "-3-workers", qdq.Config{Backend: qdq.CPU, Kernels: k, Workers: 3}})
 	}
 	for _, c := range configs {
 		t.Run(c.name, func(t *testing.T) {
@@ -33,4 +33,10 @@ func TestConformance(t *testing.T) {
 			qdqtest.Run(t, e.RunInto)
 		})
 	}
+}
+
+func TestUnknownKernelsAreRefused(t *testing.T) {
+	_, err := qdq.NewEngine(qdq.Config{Backend: qdq.CPU, Kernels: "neon"})
+	require.ErrorIs(t, err, qdq.ErrBackend)
+	require.Equal(t, "scalar", qdq.CPUKernels()[0])
 }

@@ -32,7 +32,9 @@ package qdq
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -151,9 +153,10 @@ type Config struct {
 	Backend Backend
 	// Workers is the most goroutines a CPU call uses; 0 means GOMAXPROCS.
 	Workers int
-	// Portable makes the CPU backend use its portable scalar loops even
-	// where SIMD ones are available (for comparison and testing).
-	Portable bool
+	// Kernels chooses the CPU inner loops by name, one of CPUKernels():
+	// "scalar" for the portable loops, "avx2" or "avx512" where this
+	// build and CPU have them. Empty means the best available.
+	Kernels string
 	// Reference makes the CPU backend run the plain, single-threaded
 	// reference implementation: slow, and the oracle the other paths are
 	// tested against.
@@ -173,7 +176,10 @@ type Engine struct {
 // NewEngine returns an engine for cfg.Backend. With Auto it never fails:
 // it falls back to the CPU and records why (FallbackReason).
 func NewEngine(cfg Config) (*Engine, error) {
-	e := &Engine{backend: CPU, cpu: cpu.Fast{Workers: cfg.Workers, Portable: cfg.Portable}, ref: cfg.Reference}
+	if cfg.Kernels != "" && !slices.Contains(cpu.KernelSets(), cfg.Kernels) {
+		return nil, newError(ErrBackend, "cpu kernels %q: not available here (have %s)", cfg.Kernels, strings.Join(cpu.KernelSets(), ", "))
+	}
+	e := &Engine{backend: CPU, cpu: cpu.Fast{Workers: cfg.Workers, Kernels: cfg.Kernels}, ref: cfg.Reference}
 	switch cfg.Backend {
 	case Auto:
 		e.reason = "no GPU backend in this build"
@@ -198,8 +204,13 @@ func (e *Engine) Kernels() string {
 	if e.ref {
 		return "reference"
 	}
-	return e.cpu.Kernels()
+	return e.cpu.KernelsInUse()
 }
+
+// CPUKernels names the CPU inner loops this build can run on this CPU,
+// the portable "scalar" first and the best last. SIMD loops ("avx2",
+// "avx512") exist only in builds made with GOEXPERIMENT=simd on amd64.
+func CPUKernels() []string { return cpu.KernelSets() }
 
 // Close releases the engine's resources. Calls after Close fail with
 // ErrClosed. Close is idempotent.

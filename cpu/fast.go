@@ -14,32 +14,52 @@ import (
 type Fast struct {
 	// Workers is the most goroutines one call uses; 0 means GOMAXPROCS.
 	Workers int
-	// Portable forces the portable scalar kernels where SIMD kernels exist.
-	Portable bool
+	// Kernels names the inner loops to use, one of KernelSets(); empty
+	// means the best available. An unknown name falls back to "scalar".
+	Kernels string
 }
 
-// Kernels names the inner loops f uses: "avx512", "avx2" or "scalar".
-func (f Fast) Kernels() string {
-	if f.Portable || simdFloat32 == nil {
-		return scalarFloat32.name
+// kernelSet is one implementation of the inner loops for every storage
+// type.
+type kernelSet struct {
+	name     string
+	float32  *kernels[float32, float32]
+	float64  *kernels[float64, float64]
+	float16  *kernels[uint16, float32]
+	bfloat16 *kernels[uint16, float32]
+}
+
+var scalarSet = kernelSet{"scalar", &scalarFloat32, &scalarFloat64, &scalarFloat16, &scalarBFloat16}
+
+// simdSets holds the SIMD kernel sets this CPU can run, narrowest first.
+// The simd build fills it at init.
+var simdSets []kernelSet
+
+// KernelSets names the kernel sets this build can run on this CPU: the
+// portable "scalar" first, the best ("avx2", then "avx512") last.
+func KernelSets() []string {
+	names := []string{scalarSet.name}
+	for _, s := range simdSets {
+		names = append(names, s.name)
 	}
-	return simdFloat32.name
+	return names
 }
 
-// SIMD kernels, set at init by the simd build when the CPU has them.
-var (
-	simdFloat32  *kernels[float32, float32]
-	simdFloat64  *kernels[float64, float64]
-	simdFloat16  *kernels[uint16, float32]
-	simdBFloat16 *kernels[uint16, float32]
-)
-
-func pick[S any, C Float](portable bool, simd, scalar *kernels[S, C]) *kernels[S, C] {
-	if portable || simd == nil {
-		return scalar
+// set returns the kernel set f uses.
+func (f Fast) set() *kernelSet {
+	if f.Kernels == "" && len(simdSets) > 0 {
+		return &simdSets[len(simdSets)-1]
 	}
-	return simd
+	for i := range simdSets {
+		if simdSets[i].name == f.Kernels {
+			return &simdSets[i]
+		}
+	}
+	return &scalarSet
 }
+
+// KernelsInUse names the inner loops f uses.
+func (f Fast) KernelsInUse() string { return f.set().name }
 
 func (f Fast) workers() int {
 	if f.Workers > 0 {
@@ -52,22 +72,22 @@ func (f Fast) workers() int {
 // per-channel results. When ctx is cancelled it stops after the work items
 // in progress and returns ctx.Err(); dst is then partly written.
 func (f Fast) Float32(ctx context.Context, dst, src []float32, r Request[float32]) ([]Quant[float32], error) {
-	return run(ctx, f.workers(), pick(f.Portable, simdFloat32, &scalarFloat32), dst, src, r)
+	return run(ctx, f.workers(), f.set().float32, dst, src, r)
 }
 
 // Float64 is Float32 for float64.
 func (f Fast) Float64(ctx context.Context, dst, src []float64, r Request[float64]) ([]Quant[float64], error) {
-	return run(ctx, f.workers(), pick(f.Portable, simdFloat64, &scalarFloat64), dst, src, r)
+	return run(ctx, f.workers(), f.set().float64, dst, src, r)
 }
 
 // Float16 is Float32 for IEEE half bits, computed in float32.
 func (f Fast) Float16(ctx context.Context, dst, src []uint16, r Request[float32]) ([]Quant[float32], error) {
-	return run(ctx, f.workers(), pick(f.Portable, simdFloat16, &scalarFloat16), dst, src, r)
+	return run(ctx, f.workers(), f.set().float16, dst, src, r)
 }
 
 // BFloat16 is Float32 for bfloat16 bits, computed in float32.
 func (f Fast) BFloat16(ctx context.Context, dst, src []uint16, r Request[float32]) ([]Quant[float32], error) {
-	return run(ctx, f.workers(), pick(f.Portable, simdBFloat16, &scalarBFloat16), dst, src, r)
+	return run(ctx, f.workers(), f.set().bfloat16, dst, src, r)
 }
 
 const (

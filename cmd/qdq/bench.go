@@ -18,14 +18,14 @@ import (
 
 // benchFlags are the flags of "qdq bench".
 type benchFlags struct {
-	fs       *flag.FlagSet
-	dtypes   string
-	size     string
-	modes    string
-	backend  string
-	count    int
-	json     bool
-	portable bool
+	fs      *flag.FlagSet
+	dtypes  string
+	size    string
+	modes   string
+	backend string
+	count   int
+	json    bool
+	kernels string
 }
 
 var benchModes = []string{"tensor-given", "tensor-data", "channel-given", "channel-data"}
@@ -40,7 +40,7 @@ func newBenchFlags(out io.Writer) *benchFlags {
 	fs.StringVar(&f.backend, "backend", "cpu", "auto, cpu or gpu")
 	fs.IntVar(&f.count, "count", 5, "timed repetitions per row; the median is reported")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per row instead of a table")
-	fs.BoolVar(&f.portable, "portable", false, "use the portable scalar CPU loops instead of SIMD ones")
+	fs.StringVar(&f.kernels, "kernels", "", "CPU inner loops: "+strings.Join(qdq.CPUKernels(), ", ")+" (default: the best)")
 	fs.Usage = func() {
 		fmt.Fprint(out, `usage: qdq bench [flags]
 
@@ -123,7 +123,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	engine, err := qdq.NewEngine(qdq.Config{Backend: backend, Portable: f.portable})
+	engine, err := qdq.NewEngine(qdq.Config{Backend: backend, Kernels: f.kernels})
 	if err != nil {
 		return usageError{err}
 	}
