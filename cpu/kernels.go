@@ -1,6 +1,9 @@
 package cpu
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // quantArrays holds per-element quantization parameters, one entry per
 // element of the slice they are applied to.
@@ -225,7 +228,35 @@ func applyEachFloat[F float32 | float64](dst, src []F, q quantArrays[F], clamp b
 	}
 }
 
+// lutFrom is the length from which the portable 16-bit apply kernels
+// tabulate their function over all 65,536 inputs once and then look every
+// element up, which is several times faster than converting each one.
+const lutFrom = 1 << 18
+
+// tables recycles the 128 KiB lookup tables.
+var tables = sync.Pool{New: func() any { return new([1 << 16]uint16) }}
+
+// viaTable applies the element-wise function that apply computes, by
+// computing it once for every 16-bit pattern.
+func viaTable(dst, src []uint16, apply func(dst, src []uint16)) {
+	lut := tables.Get().(*[1 << 16]uint16)
+	defer tables.Put(lut)
+	var all [1 << 16]uint16
+	for i := range all {
+		all[i] = uint16(i)
+	}
+	apply(lut[:], all[:])
+	dst = dst[:len(src)]
+	for j, h := range src {
+		dst[j] = lut[h]
+	}
+}
+
 func applyFloat16(dst, src []uint16, q Quant[float32], clamp bool, mode RoundMode) {
+	if len(src) >= lutFrom {
+		viaTable(dst, src, func(dst, src []uint16) { applyFloat16(dst, src, q, clamp, mode) })
+		return
+	}
 	t := half()
 	dst = dst[:len(src)]
 	for j, h := range src {
@@ -242,6 +273,10 @@ func applyEachFloat16(dst, src []uint16, q quantArrays[float32], clamp bool, mod
 }
 
 func applyBFloat16(dst, src []uint16, q Quant[float32], clamp bool, mode RoundMode) {
+	if len(src) >= lutFrom {
+		viaTable(dst, src, func(dst, src []uint16) { applyBFloat16(dst, src, q, clamp, mode) })
+		return
+	}
 	dst = dst[:len(src)]
 	for j, b := range src {
 		dst[j] = Float32ToBFloat16(fakeQuant(BFloat16ToFloat32(b), q, clamp, mode))

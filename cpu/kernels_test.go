@@ -88,3 +88,36 @@ func TestMinMaxKernelsOrderZerosAndSkipNaN(t *testing.T) {
 		}
 	}
 }
+
+// TestLookupTableApplyEqualsDirect checks the portable 16-bit apply
+// kernels' table path against their element-by-element path.
+func TestLookupTableApplyEqualsDirect(t *testing.T) {
+	src := make([]uint16, lutFrom+12345)
+	r := newRand(3)
+	for i := range src {
+		src[i] = uint16(r.Uint32())
+	}
+	for i := range 1 << 16 {
+		src[i] = uint16(i) // every pattern at least once
+	}
+	for _, k := range []*kernels[uint16, float32]{&scalarFloat16, &scalarBFloat16} {
+		for _, q := range []Quant[float32]{
+			ComputeQuant[float32](-128, 127, -1, 0.5), ComputeQuant[float32](0, 15, 0, 3),
+			ComputeQuant[float32](-1<<30, 1<<30-1, -2, 2), ComputeQuant[float32](-128, 127, 0, 0),
+			ComputeQuant(-128, 127, float32(math.Inf(-1)), 1),
+		} {
+			for _, clamp := range []bool{false, true} {
+				for _, mode := range []RoundMode{HalfToEven, HalfUp} {
+					viaLUT := make([]uint16, len(src))
+					k.apply(viaLUT, src, q, clamp, mode)
+					direct := make([]uint16, len(src))
+					for lo := 0; lo < len(src); lo += lutFrom / 2 { // below the threshold: no table
+						hi := min(lo+lutFrom/2, len(src))
+						k.apply(direct[lo:hi], src[lo:hi], q, clamp, mode)
+					}
+					assert.Equal(t, direct, viaLUT, "%s %+v clamp %t mode %d", k.name, q, clamp, mode)
+				}
+			}
+		}
+	}
+}
