@@ -6,7 +6,15 @@
 #   make lint    staticcheck, pinned in tools.mod
 #   make fuzz    run every fuzz target for FUZZTIME each
 
-GO        ?= go
+# GO is a Go command new enough for go.mod: the one on PATH, or one that
+# .ci/go.sh fetches once from the Go module proxy.
+ifeq ($(origin GO),undefined)
+GO := $(shell .ci/go.sh)
+endif
+ifeq ($(GO),)
+$(error no suitable Go command: see .ci/go.sh)
+endif
+GOFMT     := $(dir $(GO))gofmt
 SIMD      := GOEXPERIMENT=simd
 BIN       := bin/qdq
 FUZZTIME  ?= 60s
@@ -35,7 +43,7 @@ test: vet test-portable test-simd
 	$(GO) run ./testdata/gen -check
 
 vet:
-	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	@test -z "$$($(GOFMT) -l .)" || { echo "gofmt needed:"; $(GOFMT) -l .; exit 1; }
 	$(GO) vet ./...
 	$(SIMD) $(GO) vet ./...
 
