@@ -35,3 +35,12 @@ func (e *Error) Error() string { return "qdq: " + e.Msg }
 
 // Unwrap returns the sentinel error e is a case of.
 func (e *Error) Unwrap() error { return e.Kind }
+
+// about prefixes an *Error's message with what it is about.
+func about(what string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return &Error{Kind: e.Kind, Msg: what + ": " + e.Msg}
+	}
+	return err
+}

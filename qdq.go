@@ -259,7 +259,7 @@ func (e *Engine) RunInto(ctx context.Context, out, in Tensor, opts Options) (Res
 		return Result{}, err
 	}
 	if err := out.check(); err != nil {
-		return Result{}, fmt.Errorf("qdq: output: %w", err)
+		return Result{}, about("output", err)
 	}
 	if out.dtype != in.dtype || !equalShape(out.shape, in.shape) {
 		return Result{}, newError(ErrShape, "output is %v %v but input is %v %v", out.dtype, out.shape, in.dtype, in.shape)
@@ -491,7 +491,7 @@ func ApplyInto[T Element](dst, src []T, shape []int, opts Options) (Result, erro
 	}
 	out, err := NewTensor(shape, dst)
 	if err != nil {
-		return Result{}, fmt.Errorf("qdq: output: %w", err)
+		return Result{}, about("output", err)
 	}
 	return defaultEngine().RunInto(context.Background(), out, in, opts)
 }

@@ -165,3 +165,9 @@ func TestConcurrentUse(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestOutputErrorsNameTheOutput(t *testing.T) {
+	_, err := qdq.ApplyInto(make([]float32, 2), make([]float32, 3), []int{3}, qdq.DefaultOptions())
+	require.ErrorIs(t, err, qdq.ErrShape)
+	assert.Equal(t, "qdq: output: data has 2 elements but shape [3] needs 3", err.Error())
+}
