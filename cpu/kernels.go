@@ -198,14 +198,7 @@ func minMaxEachBFloat16(lo, hi []float32, src []uint16) {
 // fakeQuant is steps 4 and 5 of the definition for one element.
 func fakeQuant[F float32 | float64](x F, q Quant[F], clamp bool, mode RoundMode) F {
 	if clamp {
-		m := x
-		if q.Max < x {
-			m = q.Max
-		}
-		x = m
-		if m < q.Min {
-			x = q.Min
-		}
+		x = clampTF(x, q)
 	}
 	z := F(x * q.Scale)
 	if mode == HalfUp {
@@ -216,9 +209,38 @@ func fakeQuant[F float32 | float64](x F, q Quant[F], clamp bool, mode RoundMode)
 
 func applyFloat[F float32 | float64](dst, src []F, q Quant[F], clamp bool, mode RoundMode) {
 	dst = dst[:len(src)]
-	for j, x := range src {
-		dst[j] = fakeQuant(x, q, clamp, mode)
+	// One loop per case, so the common one (no clamp, HALF_TO_EVEN) has
+	// no branches; each computes what fakeQuant does.
+	switch {
+	case !clamp && mode == HalfToEven:
+		for j, x := range src {
+			dst[j] = F(F(math.RoundToEven(float64(F(x*q.Scale)))) * q.Inv)
+		}
+	case !clamp:
+		for j, x := range src {
+			dst[j] = F(F(math.Floor(float64(F(F(x*q.Scale)+0.5)))) * q.Inv)
+		}
+	case mode == HalfToEven:
+		for j, x := range src {
+			dst[j] = F(F(math.RoundToEven(float64(F(clampTF(x, q)*q.Scale)))) * q.Inv)
+		}
+	default:
+		for j, x := range src {
+			dst[j] = fakeQuant(x, q, clamp, mode)
+		}
 	}
+}
+
+// clampTF is Eigen's cwiseMin(max) then cwiseMax(min): a NaN passes.
+func clampTF[F float32 | float64](x F, q Quant[F]) F {
+	m := x
+	if q.Max < x {
+		m = q.Max
+	}
+	if m < q.Min {
+		return q.Min
+	}
+	return m
 }
 
 func applyEachFloat[F float32 | float64](dst, src []F, q quantArrays[F], clamp bool, mode RoundMode) {
