@@ -32,6 +32,7 @@ package qdq
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,6 +66,14 @@ func (m RoundMode) String() string {
 	return fmt.Sprintf("RoundMode(%d)", uint8(m))
 }
 
+// cpu returns the cpu package's constant for m.
+func (m RoundMode) cpu() cpu.RoundMode {
+	if m == HalfUp {
+		return cpu.HalfUp
+	}
+	return cpu.HalfToEven
+}
+
 // ParseRoundMode returns the round mode TensorFlow calls s.
 func ParseRoundMode(s string) (RoundMode, error) {
 	switch s {
@@ -81,8 +90,10 @@ func roundModeError(s string) error {
 }
 
 // Options are the attributes of QuantizeAndDequantizeV2, plus the given
-// range. Start from DefaultOptions: the zero Options has NumBits 0, which
-// is rejected.
+// range. Start from DefaultOptions and change what differs: in a zero
+// Options, SignedInput false means unsigned and Axis 0 means one range per
+// index of axis 0, unlike TensorFlow's defaults (signed, axis -1); NumBits
+// 0 is rejected.
 type Options struct {
 	// SignedInput selects the integer range [-2^(n-1), 2^(n-1)-1]
 	// (or [-2^(n-1)+1, 2^(n-1)-1] with NarrowRange) instead of [0, 2^n-1].
@@ -165,6 +176,7 @@ type Config struct {
 
 // Engine runs fake quantization on one backend. It is safe for concurrent
 // use by multiple goroutines and may be reused for any number of calls.
+// Create one with NewEngine; the zero Engine runs on the CPU.
 type Engine struct {
 	backend Backend
 	reason  string
@@ -193,7 +205,12 @@ func NewEngine(cfg Config) (*Engine, error) {
 }
 
 // Backend returns the backend the engine runs on (CPU or GPU, never Auto).
-func (e *Engine) Backend() Backend { return e.backend }
+func (e *Engine) Backend() Backend {
+	if e.backend == Auto { // the zero Engine runs on the CPU
+		return CPU
+	}
+	return e.backend
+}
 
 // FallbackReason says why an Auto engine runs on the CPU, or is empty.
 func (e *Engine) FallbackReason() string { return e.reason }
@@ -236,11 +253,12 @@ type Result struct {
 // Run fake-quantizes in and returns a new tensor of the same dtype and
 // shape.
 func (e *Engine) Run(ctx context.Context, in Tensor, opts Options) (Tensor, Result, error) {
-	if err := in.check(); err != nil {
+	c, err := e.prepare(in, opts)
+	if err != nil {
 		return Tensor{}, Result{}, err
 	}
 	out := ZerosLike(in)
-	res, err := e.RunInto(ctx, out, in, opts)
+	res, err := e.run(ctx, out, in, c)
 	if err != nil {
 		return Tensor{}, Result{}, err
 	}
@@ -252,52 +270,53 @@ func (e *Engine) Run(ctx context.Context, in Tensor, opts Options) (Tensor, Resu
 // it. On error out's contents are unspecified. A cancelled ctx stops the
 // call between work items and returns an error wrapping ctx.Err().
 func (e *Engine) RunInto(ctx context.Context, out, in Tensor, opts Options) (Result, error) {
-	if e.closed.Load() {
-		return Result{}, newError(ErrClosed, "engine is closed")
-	}
-	if err := in.check(); err != nil {
+	c, err := e.prepare(in, opts)
+	if err != nil {
 		return Result{}, err
 	}
 	if err := out.check(); err != nil {
 		return Result{}, about("output", err)
 	}
-	if out.dtype != in.dtype || !equalShape(out.shape, in.shape) {
+	if out.dtype != in.dtype || !slices.Equal(out.shape, in.shape) {
 		return Result{}, newError(ErrShape, "output is %v %v but input is %v %v", out.dtype, out.shape, in.dtype, in.shape)
 	}
 	if partialOverlap(out, in) {
 		return Result{}, newError(ErrShape, "output overlaps the input without being the same memory")
 	}
-	c, err := compile(in, opts)
-	if err != nil {
-		return Result{}, err
+	return e.run(ctx, out, in, c)
+}
+
+// prepare checks the engine, the input and the options.
+func (e *Engine) prepare(in Tensor, opts Options) (call, error) {
+	if e.closed.Load() {
+		return call{}, newError(ErrClosed, "engine is closed")
 	}
-	var ch []Channel
+	if err := in.check(); err != nil {
+		return call{}, err
+	}
+	return compile(in, opts)
+}
+
+// run runs a validated call.
+func (e *Engine) run(ctx context.Context, out, in Tensor, c call) (Result, error) {
+	var (
+		ch  []Channel
+		err error
+	)
 	switch in.dtype {
 	case F32:
-		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.Float32, cpu.ReferenceFloat32), out.f32, in.f32, c, roundFloat32)
+		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.Float32, cpu.ReferenceFloat32), out.f32, in.f32, c)
 	case F64:
-		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.Float64, cpu.ReferenceFloat64), out.f64, in.f64, c, func(x float64) float64 { return x })
+		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.Float64, cpu.ReferenceFloat64), out.f64, in.f64, c)
 	case F16:
-		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.Float16, cpu.ReferenceFloat16), out.b16, in.b16, c, roundFloat16)
+		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.Float16, cpu.ReferenceFloat16), out.b16, in.b16, c)
 	case BF16:
-		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.BFloat16, cpu.ReferenceBFloat16), out.b16, in.b16, c, roundBFloat16)
+		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.BFloat16, cpu.ReferenceBFloat16), out.b16, in.b16, c)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("qdq: %w", err)
 	}
-	return Result{Backend: e.backend, Channels: ch}, nil
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return Result{Backend: e.Backend(), Channels: ch}, nil
 }
 
 // partialOverlap reports whether a's and b's elements share memory without
@@ -321,6 +340,11 @@ func (t Tensor) memory() (start, size uintptr) {
 	return uintptr(unsafe.Pointer(unsafe.SliceData(t.b16))), uintptr(len(t.b16)) * 2
 }
 
+// maxEmptyChannels bounds the channel count of an empty tensor. A tensor
+// with elements has no more channels than elements, so its per-channel
+// results are never larger than it; an empty one could claim any count.
+const maxEmptyChannels = 1 << 24
+
 // call is a validated call: the layout, the parameters and the given
 // range as float64 values already rounded to the tensor's dtype.
 type call struct {
@@ -329,10 +353,8 @@ type call struct {
 	min, max []float64 // nil when the range comes from the data
 }
 
-// roundFloat32 and friends round a float64 once to a dtype and return the
-// result as its compute type.
-func roundFloat32(x float64) float32 { return float32(x) }
-
+// roundFloat16 and roundBFloat16 round a float64 once to a dtype and
+// return the result as its compute type.
 func roundFloat16(x float64) float32 { return cpu.Float16ToFloat32(cpu.Float64ToFloat16(x)) }
 
 func roundBFloat16(x float64) float32 { return cpu.BFloat16ToFloat32(cpu.Float64ToBFloat16(x)) }
@@ -354,12 +376,14 @@ func pickCPU[S any, C cpu.Float](ref bool, fast cpuFunc[S, C], reference func([]
 }
 
 // runCPU runs one call through a cpu.Fast method.
-func runCPU[S any, C cpu.Float](ctx context.Context, fn cpuFunc[S, C], dst, src []S, c call, round func(float64) C) ([]Channel, error) {
+func runCPU[S any, C cpu.Float](ctx context.Context, fn cpuFunc[S, C], dst, src []S, c call) ([]Channel, error) {
 	r := cpu.Request[C]{Layout: c.layout, Params: c.params}
 	if c.min != nil {
+		// The bounds were rounded to the dtype, so converting them to its
+		// compute type is exact.
 		r.Given = make([]cpu.Bounds[C], len(c.min))
 		for i := range c.min {
-			r.Given[i] = cpu.Bounds[C]{Min: round(c.min[i]), Max: round(c.max[i])}
+			r.Given[i] = cpu.Bounds[C]{Min: C(c.min[i]), Max: C(c.max[i])}
 		}
 	}
 	quants, err := fn(ctx, dst, src, r)
@@ -406,8 +430,11 @@ func compile(in Tensor, opts Options) (call, error) {
 			outer *= d
 		}
 		c.layout = cpu.Layout{Outer: outer, Depth: depth, Inner: inner}
+		if n == 0 && depth > maxEmptyChannels {
+			return c, newError(ErrShape, "axis %d of the empty tensor %v has %d channels: more than the %d whose results can be reported", opts.Axis, in.shape, depth, maxEmptyChannels)
+		}
 	}
-	c.params = cpu.Params{Signed: opts.SignedInput, NumBits: opts.NumBits, Narrow: opts.NarrowRange, Round: cpu.RoundMode(opts.RoundMode)}
+	c.params = cpu.Params{Signed: opts.SignedInput, NumBits: opts.NumBits, Narrow: opts.NarrowRange, Round: opts.RoundMode.cpu()}
 	if !opts.RangeGiven {
 		return c, nil
 	}
@@ -426,12 +453,15 @@ func (c *call) given(dtype DType, opts Options) error {
 				return newError(ErrRangeShape, "%s must be a scalar when axis is -1, got %d values", v.name, len(v.vals))
 			}
 		}
-	} else if len(opts.InputMin) != want || len(opts.InputMax) != want {
-		bad := len(opts.InputMin)
-		if bad == want {
-			bad = len(opts.InputMax)
+	} else {
+		for _, v := range []struct {
+			name string
+			vals []float64
+		}{{"input_min", opts.InputMin}, {"input_max", opts.InputMax}} {
+			if len(v.vals) != want {
+				return newError(ErrRangeShape, "%s_tensor has incorrect size, was %d expected %d to match dim %d of the input", v.name, len(v.vals), want, opts.Axis)
+			}
 		}
-		return newError(ErrRangeShape, "input_min_tensor has incorrect size, was %d expected %d to match dim %d of the input", bad, want, opts.Axis)
 	}
 	round := func(x float64) float64 { return x }
 	switch dtype {
@@ -450,7 +480,7 @@ func (c *call) given(dtype DType, opts Options) error {
 	for i := range want {
 		lo, hi := round(opts.InputMin[i]), round(opts.InputMax[i])
 		if !(lo <= hi) {
-			f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, bits) }
+			f := func(x float64) string { return formatTF(x, bits) }
 			if opts.Axis == -1 {
 				return newError(ErrRange, "Invalid range: input_min %s > input_max %s", f(lo), f(hi))
 			}
@@ -459,6 +489,20 @@ func (c *call) given(dtype DType, opts Options) error {
 		c.min[i], c.max[i] = lo, hi
 	}
 	return nil
+}
+
+// formatTF formats x as TensorFlow's StrCat does: the shortest decimal
+// that reads back as the same value, and nan, inf, -inf.
+func formatTF(x float64, bits int) string {
+	switch {
+	case math.IsNaN(x):
+		return "nan"
+	case math.IsInf(x, 1):
+		return "inf"
+	case math.IsInf(x, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(x, 'g', -1, bits)
 }
 
 // defaultEngine backs Apply and ApplyInto.

@@ -110,6 +110,38 @@ func TestEngineLifecycle(t *testing.T) {
 	cpu, err := qdq.NewEngine(qdq.Config{Backend: qdq.CPU})
 	require.NoError(t, err)
 	assert.Empty(t, cpu.FallbackReason())
+
+	var zero qdq.Engine
+	_, res, err := zero.Run(context.Background(), in, qdq.DefaultOptions())
+	require.NoError(t, err)
+	assert.Equal(t, qdq.CPU, res.Backend, "the zero Engine runs on the CPU")
+	_, err = qdq.NewEngine(qdq.Config{Backend: qdq.CPU, Workers: math.MaxInt})
+	require.NoError(t, err)
+}
+
+// TestAbsurdWorkerCounts checks that the worker count is only an upper
+// bound: huge values neither overflow the work split nor allocate per
+// worker.
+func TestAbsurdWorkerCounts(t *testing.T) {
+	vals := make([]float64, 1<<17)
+	for i := range vals {
+		vals[i] = float64(i%97) - 40
+	}
+	in := qdqtest.Tensor(t, qdq.F32, []int{2, 1 << 16}, vals)
+	for _, w := range []int{-5, 1 << 20, 1 << 60, 1 << 61, math.MaxInt} {
+		e, err := qdq.NewEngine(qdq.Config{Backend: qdq.CPU, Workers: w})
+		require.NoError(t, err)
+		for _, axis := range []int{-1, 0, 1} {
+			o := qdq.DefaultOptions()
+			o.Axis = axis
+			want, _, err := qdqtest.Reference(t, in, o)
+			require.NoError(t, err)
+			got, _, err := e.Run(context.Background(), in, o)
+			require.NoError(t, err, "workers %d axis %d", w, axis)
+			_, same := qdqtest.Same(want, got)
+			assert.True(t, same, "workers %d axis %d", w, axis)
+		}
+	}
 }
 
 func TestCancelledContext(t *testing.T) {

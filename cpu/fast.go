@@ -97,6 +97,9 @@ const (
 	// shortRow is the inner size under which channels are handled
 	// element-wise over whole slabs instead of row by row.
 	shortRow = 16
+	// smallSlab is the slab size (depth*inner) up to which short-row
+	// layouts are handled several whole slabs per kernel call.
+	smallSlab = 1024
 	// itemsPerWorker is how many work items each worker gets on average,
 	// for load balance.
 	itemsPerWorker = 8
@@ -127,13 +130,23 @@ func run[S any, C Float](ctx context.Context, workers int, k *kernels[S, C], dst
 		}
 		return p.quants, nil
 	}
+	// More workers than work pieces only cost memory (and an absurd count
+	// would overflow the work split).
+	workers = max(1, min(workers, ceilDiv(n, serialBelow/2)))
 	if n < serialBelow {
 		workers = 1
 	}
+	if p.l.Depth == 1 {
+		// One channel is the whole tensor, however it is laid out.
+		p.l = Layout{Outer: 1, Depth: 1, Inner: n}
+	}
 	var err error
-	if p.l.Depth >= itemsPerWorker*workers {
+	switch l := p.l; {
+	case l.Inner < shortRow && l.Depth*l.Inner <= smallSlab:
+		err = p.smallSlabs(ctx, workers)
+	case l.Depth >= itemsPerWorker*workers:
 		err = p.byChannelBlocks(ctx, workers)
-	} else {
+	default:
 		err = p.withinChannels(ctx, workers)
 	}
 	if err != nil {
@@ -279,7 +292,7 @@ func foldRange[C Float](lo, hi []C) (C, C) {
 func (p *plan[S, C]) withinChannels(ctx context.Context, workers int) error {
 	l := p.l
 	if l.Inner < shortRow {
-		return p.withinChannelsExpanded(ctx, workers)
+		return p.smallSlabs(ctx, workers)
 	}
 	// Items are ranges of a channel's positions 0..outer*inner-1, where
 	// position t is element (t/inner, c, t%inner).
@@ -327,39 +340,49 @@ func (p *plan[S, C]) withinChannels(ctx context.Context, workers int) error {
 	})
 }
 
-// withinChannelsExpanded handles few channels with short rows: work items
-// are ranges of outer indexes, each with element-wise scratch over the
-// whole (small) slab.
-func (p *plan[S, C]) withinChannelsExpanded(ctx context.Context, workers int) error {
+// smallSlabs handles short rows with few channels or a small slab
+// (depth*inner elements, every channel's row at one outer index): each
+// kernel call covers a
+// run of whole slabs, against scratch arrays that repeat the slab's
+// per-element ranges and parameters, and work items are ranges of outer
+// indexes.
+func (p *plan[S, C]) smallSlabs(ctx context.Context, workers int) error {
 	l := p.l
 	slab := l.Depth * l.Inner
+	tile := max(1, smallSlab/slab) // slabs per kernel call
+	span := tile * slab
 	size := max(ceilDiv(l.Outer, workers*itemsPerWorker), ceilDiv(serialBelow/2, slab))
+	size = ceilDiv(size, tile) * tile
 	items := ceilDiv(l.Outer, size)
-	var lo, hi []C
+	// runs calls fn on the elements of item's outer indexes, at most tile
+	// slabs at a time.
+	runs := func(item int, fn func(dst, src []S)) {
+		for o := item * size; o < min((item+1)*size, l.Outer); o += tile {
+			at, end := o*slab, min(o+tile, l.Outer)*slab
+			fn(p.dst[at:end], p.src[at:end])
+		}
+	}
+	lo, hi := make([]C, slab), make([]C, slab)
+	for j := range slab {
+		lo[j], hi[j] = C(math.Inf(1)), C(math.Inf(-1))
+	}
 	if p.given == nil {
 		parts := make([]scratchArrays[C], items)
 		err := parallel(ctx, workers, items, func(_, item int) {
 			s := &parts[item]
-			s.lo, s.hi = make([]C, slab), make([]C, slab)
-			for j := range slab {
-				s.lo[j], s.hi[j] = C(math.Inf(1)), C(math.Inf(-1))
-			}
-			for o := item * size; o < min((item+1)*size, l.Outer); o++ {
-				_, src := p.slab(o, 0, l.Depth)
-				p.k.minMaxEach(s.lo, s.hi, src)
-			}
+			s.reset(span)
+			runs(item, func(_, src []S) { p.k.minMaxEach(s.lo, s.hi, src) })
 		})
 		if err != nil {
 			return err
 		}
-		lo, hi = parts[0].lo, parts[0].hi
-		for _, s := range parts[1:] {
-			for j := range slab {
-				lo[j], hi[j] = min(lo[j], s.lo[j]), max(hi[j], s.hi[j])
+		for _, s := range parts {
+			for j := range span {
+				lo[j%slab], hi[j%slab] = min(lo[j%slab], s.lo[j]), max(hi[j%slab], s.hi[j])
 			}
 		}
 	}
-	q := quantArrays[C]{make([]C, slab), make([]C, slab), make([]C, slab), make([]C, slab)}
+	q := quantArrays[C]{make([]C, span), make([]C, span), make([]C, span), make([]C, span)}
 	for c := range l.Depth {
 		j := c * l.Inner
 		var cl, ch C
@@ -367,14 +390,21 @@ func (p *plan[S, C]) withinChannelsExpanded(ctx context.Context, workers int) er
 			cl, ch = foldRange(lo[j:j+l.Inner], hi[j:j+l.Inner])
 		}
 		p.quants[c] = p.quant(c, cl, ch)
-		q.fill(j, l.Inner, p.quants[c])
+		for t := range tile {
+			q.fill(t*slab+j, l.Inner, p.quants[c])
+		}
 	}
 	return parallel(ctx, workers, items, func(_, item int) {
-		for o := item * size; o < min((item+1)*size, l.Outer); o++ {
-			dst, src := p.slab(o, 0, l.Depth)
-			p.k.applyEach(dst, src, q, p.given != nil, p.mode)
-		}
+		runs(item, func(dst, src []S) {
+			n := len(src)
+			p.k.applyEach(dst, src, q.slice(n), p.given != nil, p.mode)
+		})
 	})
+}
+
+// slice returns the first n entries of q.
+func (q quantArrays[C]) slice(n int) quantArrays[C] {
+	return quantArrays[C]{q.Min[:n], q.Max[:n], q.Scale[:n], q.Inv[:n]}
 }
 
 // parallel runs fn for items 0..n-1 on up to workers goroutines, worker w

@@ -183,7 +183,9 @@ func HalfPrecision(t *testing.T, run Runner) {
 			}
 			assert.Equal(t, len(res32.Channels), len(res16.Channels))
 			for c := range res16.Channels {
-				assert.True(t, SameValue(res32.Channels[c].Scale, res16.Channels[c].Scale))
+				a, b := res32.Channels[c], res16.Channels[c]
+				assert.True(t, SameValue(a.Min, b.Min) && SameValue(a.Max, b.Max) && SameValue(a.Scale, b.Scale) &&
+					SameValue(a.InverseScale, b.InverseScale), "%v seed %d channel %d: %+v vs float32 %+v", dtype, seed, c, b, a)
 			}
 		}
 	}

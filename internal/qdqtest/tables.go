@@ -101,6 +101,8 @@ func WorkedExamples(t *testing.T, run Runner) {
 				ch := res.Channels[0]
 				assert.Equal(t, f32(12.7), ch.Scale)
 				assert.InDelta(t, -10.07874, ch.Min, 1e-5)
+				inv := float32(10) / float32(127) // the max side wins
+				assert.Equal(t, float64(float32(-128)*inv), ch.Min, "min = min_q * inverse, in float32")
 				assert.Equal(t, 10.0, ch.Max)
 			},
 		},
@@ -221,7 +223,10 @@ func Decisions(t *testing.T, run Runner) {
 			require.NoError(t, err)
 			assert.Equal(t, 0, out.Len())
 			assert.Equal(t, []int{3, 0}, out.Shape())
-			assert.Len(t, res.Channels, 3)
+			require.Len(t, res.Channels, 3)
+			for _, ch := range res.Channels {
+				assert.True(t, math.IsNaN(ch.Min) && math.IsNaN(ch.Max), "an empty channel has a NaN range: %+v", ch)
+			}
 		})
 		t.Run("rank 0/"+dtype.String(), func(t *testing.T) {
 			out, _, err := Call(t, run, Tensor(t, dtype, []int{}, []float64{-3.5}), opts(nil))
@@ -255,8 +260,12 @@ func Errors(t *testing.T, run Runner) {
 		{"non-scalar min, axis -1", given(0, 1, func(o *qdq.Options) { o.InputMin = []float64{0, 0} }), qdq.ErrRangeShape, "input_min must be a scalar when axis is -1, got 2 values"},
 		{"empty max, axis -1", given(0, 1, func(o *qdq.Options) { o.InputMax = nil }), qdq.ErrRangeShape, "input_max must be a scalar"},
 		{"inverted range", given(1, 0, nil), qdq.ErrRange, "Invalid range: input_min 1 > input_max 0"},
-		{"NaN range", given(nan, 1, nil), qdq.ErrRange, "Invalid range: input_min NaN > input_max 1"},
+		{"NaN range", given(nan, 1, nil), qdq.ErrRange, "Invalid range: input_min nan > input_max 1"},
+		{"infinite range inverted", given(inf, -inf, nil), qdq.ErrRange, "Invalid range: input_min inf > input_max -inf"},
 		{"per-channel size", given(0, 1, func(o *qdq.Options) { o.Axis = 1 }), qdq.ErrRangeShape, "input_min_tensor has incorrect size, was 1 expected 3 to match dim 1 of the input"},
+		{"per-channel max size", opts(func(o *qdq.Options) {
+			o.Axis, o.RangeGiven, o.InputMin, o.InputMax = 1, true, []float64{0, 0, 0}, []float64{1, 1}
+		}), qdq.ErrRangeShape, "input_max_tensor has incorrect size, was 2 expected 3 to match dim 1 of the input"},
 		{"per-channel inverted", opts(func(o *qdq.Options) {
 			o.Axis, o.RangeGiven, o.InputMin, o.InputMax = 0, true, []float64{0, 2}, []float64{1, 1}
 		}), qdq.ErrRange, "channel 1 of axis 0: input_min 2 > input_max 1"},
@@ -282,6 +291,12 @@ func Errors(t *testing.T, run Runner) {
 		_, err = qdq.NewTensor([]int{-1}, []float32{})
 		assert.True(t, errors.Is(err, qdq.ErrShape), "got %v", err)
 		_, err = qdq.NewTensor([]int{1 << 40, 1 << 40}, []float32{})
+		assert.True(t, errors.Is(err, qdq.ErrShape), "got %v", err)
+	})
+	t.Run("empty tensor with too many channels", func(t *testing.T) {
+		in, err := qdq.NewTensor([]int{0, 1 << 40}, []float32{})
+		require.NoError(t, err)
+		_, err = run(t.Context(), in, in, opts(func(o *qdq.Options) { o.Axis = 1 }))
 		assert.True(t, errors.Is(err, qdq.ErrShape), "got %v", err)
 	})
 	t.Run("output mismatch", func(t *testing.T) {
