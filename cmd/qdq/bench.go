@@ -33,7 +33,6 @@ var benchModes = []string{"tensor-given", "tensor-data", "channel-given", "chann
 func newBenchFlags(out io.Writer) *benchFlags {
 	f := &benchFlags{fs: flag.NewFlagSet("bench", flag.ContinueOnError)}
 	fs := f.fs
-	fs.SetOutput(out)
 	fs.StringVar(&f.dtypes, "dtype", "float32,float64,float16,bfloat16", "comma-separated dtypes to measure")
 	fs.StringVar(&f.size, "size", "64Mi", "elements per tensor (suffixes Ki, Mi, Gi); per-channel runs use [4096, size/4096]")
 	fs.StringVar(&f.modes, "mode", strings.Join(benchModes, ","), "comma-separated modes to measure")
@@ -41,7 +40,7 @@ func newBenchFlags(out io.Writer) *benchFlags {
 	fs.IntVar(&f.count, "count", 5, "timed repetitions per row; the median is reported")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per row instead of a table")
 	fs.StringVar(&f.kernels, "kernels", "", "CPU inner loops: "+strings.Join(qdq.CPUKernels(), ", ")+" (default: the best)")
-	fs.Usage = func() {
+	setUsage(fs, out, func() {
 		fmt.Fprint(out, `usage: qdq bench [flags]
 
 Measures fake-quantization throughput in GB/s (bytes read + written) for
@@ -53,7 +52,7 @@ or from the data), channel-given and channel-data (axis 0 of a
 Flags:
 `)
 		fs.PrintDefaults()
-	}
+	})
 	return f
 }
 

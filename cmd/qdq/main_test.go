@@ -142,7 +142,9 @@ func TestRunErrorsLeaveOutputAlone(t *testing.T) {
 		{"dtype other", []string{"-dtype", "float32", in}, "only bfloat16"},
 		{"dtype mismatch", []string{"-dtype", "bfloat16", in}, "holds float32"},
 		{"backend", []string{"-backend", "tpu", in}, `unknown backend "tpu"`},
-		{"flag", []string{"-frobnicate", in}, "flag provided but not defined"},
+		{"flag", []string{"-frobnicate", in}, "flag provided but not defined: -frobnicate"},
+		{"flag value", []string{"-bits", "abc", in}, `invalid value "abc" for flag -bits`},
+		{"float32 overflow", []string{"-range-given", "-min", "-1e39", "-max", "1", in}, "-min: -1e39 overflows float32"},
 		{"arity", []string{in}, "run needs IN.npy and OUT.npy"},
 	}
 	for _, c := range cases {
@@ -156,8 +158,7 @@ func TestRunErrorsLeaveOutputAlone(t *testing.T) {
 			assert.Equal(t, 2, code)
 			assert.Empty(t, stdout)
 			assert.Contains(t, stderr, c.msg)
-			lines := strings.Split(strings.TrimSpace(stderr), "\n")
-			assert.True(t, strings.HasPrefix(lines[len(lines)-1], "qdq: "), "last stderr line %q", lines[len(lines)-1])
+			assert.Regexp(t, `^qdq: [^\n]+\n$`, stderr, "exactly one line on stderr")
 			_, err := os.Stat(out)
 			assert.True(t, os.IsNotExist(err), "output must not be created")
 		})
@@ -176,6 +177,39 @@ func TestRunErrorsLeaveOutputAlone(t *testing.T) {
 			assert.False(t, strings.HasSuffix(e.Name(), ".tmp"), "temporary file %s left behind", e.Name())
 		}
 	})
+}
+
+func TestRunMoreArguments(t *testing.T) {
+	dir := t.TempDir()
+	// A float16 tensor: -min/-max parse as float64 and round once to
+	// float16. 1.0004882812500009 is just above the midpoint between 1
+	// and the next half, 1.0009765625; through float32 it would round to
+	// the midpoint and then, ties to even, down to 1.
+	in := writeNpy(t, dir, "-in.npy", "<f2", []int{3}, []uint16{0x3c00, 0x3c01, 0xbc00})
+	out := filepath.Join(dir, "-out.npy")
+	code, _, stderr := qdqCLI("run", "-range-given", "-min", "-1", "-max", "1.0004882812500009", "-v", "--", in, out)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, ", 1.0009766] scale", "the max rounded once to float16")
+	assert.Equal(t, []int{3}, readNpy(t, out).Shape)
+
+	code, _, stderr = qdqCLI("run", "-range-given", "-min", "-1", "-max", "70000", in, out)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "-max: 70000 overflows float16")
+
+	// Replacing a file keeps its permissions.
+	f32 := writeNpy(t, dir, "f.npy", "<f4", []int{2}, []float32{1, -1})
+	keep := filepath.Join(dir, "keep.npy")
+	require.NoError(t, os.WriteFile(keep, nil, 0o600))
+	require.NoError(t, os.Chmod(keep, 0o600))
+	code, _, stderr = qdqCLI("run", f32, keep)
+	require.Equal(t, 0, code, stderr)
+	st, err := os.Stat(keep)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+
+	code, _, stderr = qdqCLI("run", f32, filepath.Join(dir, "nodir", "o.npy"))
+	assert.Equal(t, 2, code)
+	assert.Regexp(t, `^qdq: \S+/nodir/o\.npy: cannot create: no such file or directory\n$`, stderr)
 }
 
 func TestVersionAndHelp(t *testing.T) {

@@ -36,7 +36,6 @@ type runFlags struct {
 func newRunFlags(out io.Writer) *runFlags {
 	f := &runFlags{fs: flag.NewFlagSet("run", flag.ContinueOnError)}
 	fs := f.fs
-	fs.SetOutput(out)
 	d := qdq.DefaultOptions()
 	fs.IntVar(&f.bits, "bits", d.NumBits, "num_bits: 1..61 signed, 1..62 unsigned")
 	fs.BoolVar(&f.signed, "signed", d.SignedInput, "signed_input (-signed=false for unsigned)")
@@ -49,7 +48,7 @@ func newRunFlags(out io.Writer) *runFlags {
 	fs.StringVar(&f.backend, "backend", "auto", "auto, cpu or gpu")
 	fs.StringVar(&f.dtype, "dtype", "", "bfloat16: read a '<u2' or '|V2' array as bfloat16 bits and write it back likewise")
 	fs.BoolVar(&f.verbose, "v", false, "print what was done to stderr")
-	fs.Usage = func() {
+	setUsage(fs, out, func() {
 		fmt.Fprint(out, `usage: qdq run [flags] IN.npy OUT.npy
 
 Fake-quantizes IN.npy exactly as TensorFlow's QuantizeAndDequantizeV2 and
@@ -67,33 +66,50 @@ Flags:
 Exit status: 0 on success, 2 for an invalid argument, attribute or file
 (OUT is then neither created nor changed), 1 for any other failure.
 `)
-	}
+	})
 	return f
 }
 
+// setUsage makes fs print nothing while parsing (errors are reported as
+// one "qdq: ..." line by the caller) and print its help text, with the
+// flag defaults, to out when asked.
+func setUsage(fs *flag.FlagSet, out io.Writer, text func()) {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fs.SetOutput(out)
+		defer fs.SetOutput(io.Discard)
+		text()
+	}
+}
+
 // parseInterleaved parses flags that may come before, between or after the
-// positional arguments.
+// positional arguments; after "--" every argument is positional.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			return nil, err
 		}
-		args = fs.Args()
-		if len(args) == 0 {
+		rest := fs.Args()
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
 			return pos, nil
 		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
+		pos = append(pos, rest[0])
+		args = rest[1:]
 	}
 }
 
+// parseFlags parses args, printing the help text only for -h.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	usage := fs.Usage
+	fs.Usage = func() {}
 	pos, err := parseInterleaved(fs, args)
+	fs.Usage = usage
 	if errors.Is(err, flag.ErrHelp) {
+		usage()
 		return nil, errHelp
 	}
 	if err != nil {
@@ -236,13 +252,19 @@ func parseRange(name, s string, dtype qdq.DType, axis, depth int) ([]float64, er
 	parts := strings.Split(s, ",")
 	vals := make([]float64, len(parts))
 	for i, p := range parts {
-		v, err := strconv.ParseFloat(strings.TrimSpace(p), bits)
-		if err != nil {
-			var num *strconv.NumError
-			if errors.As(err, &num) && errors.Is(num.Err, strconv.ErrRange) {
-				return nil, badUsage("%s: %q is out of range for %v", name, p, dtype)
-			}
+		p = strings.TrimSpace(p)
+		v, err := strconv.ParseFloat(p, bits)
+		var num *strconv.NumError
+		switch {
+		case errors.As(err, &num) && errors.Is(num.Err, strconv.ErrRange) && math.IsInf(v, 0):
+			return nil, badUsage("%s: %s overflows %v", name, p, dtype)
+		case errors.As(err, &num) && errors.Is(num.Err, strconv.ErrRange):
+			// Underflow: ParseFloat has rounded to zero or a subnormal,
+			// which is the value at this precision.
+		case err != nil:
 			return nil, badUsage("%s: %q is not a number", name, p)
+		case !math.IsInf(v, 0) && math.IsInf(roundTo(dtype, v), 0):
+			return nil, badUsage("%s: %s overflows %v", name, p, dtype)
 		}
 		vals[i] = v
 	}
@@ -256,16 +278,37 @@ func parseRange(name, s string, dtype qdq.DType, axis, depth int) ([]float64, er
 	return vals, nil
 }
 
+// roundTo rounds v once to dtype, as the engine will.
+func roundTo(dtype qdq.DType, v float64) float64 {
+	switch dtype {
+	case qdq.F32:
+		return float64(float32(v))
+	case qdq.F16:
+		return float64(qdq.Float16FromFloat64(v).Float32())
+	case qdq.BF16:
+		return float64(qdq.BFloat16FromFloat64(v).Float32())
+	}
+	return v
+}
+
 // writeTensor writes t to path as .npy with the given descriptor, through a
 // temporary file in the same directory that is synced and renamed into
 // place, so path is either the complete new file or untouched.
 func writeTensor(path, descr string, t qdq.Tensor) (err error) {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return badUsage("%s: is a directory", path)
+	mode := os.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		if st.IsDir() {
+			return badUsage("%s: is a directory", path)
+		}
+		mode = st.Mode().Perm() // replacing a file keeps its permissions
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return usageError{err}
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return badUsage("%s: cannot create: %v", path, err)
 	}
 	defer func() {
 		if err != nil {
@@ -292,7 +335,7 @@ func writeTensor(path, descr string, t qdq.Tensor) (err error) {
 	if err := tmp.Sync(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(mode); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
