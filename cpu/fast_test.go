@@ -46,3 +46,25 @@ func TestFastHonoursCancelledContext(t *testing.T) {
 	_, err := Fast{}.Float32(ctx, src, src, Request[float32]{Layout: Layout{1, 1, len(src)}, Params: Params{Signed: true, NumBits: 8}})
 	assert.ErrorIs(t, err, context.Canceled)
 }
+
+// TestRunStopsMidCall cancels from inside the first kernel call of a
+// large per-channel run: the call must return the cancellation and leave
+// most work items undone.
+func TestRunStopsMidCall(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var calls atomic.Int64
+	k := scalarFloat32
+	k.apply = func(dst, src []float32, q Quant[float32], clamp bool, mode RoundMode) {
+		if calls.Add(1) == 1 {
+			cancel()
+		}
+		scalarFloat32.apply(dst, src, q, clamp, mode)
+	}
+	const depth, inner = 512, 1024
+	src := make([]float32, depth*inner)
+	r := Request[float32]{Layout: Layout{1, depth, inner}, Params: Params{Signed: true, NumBits: 8}}
+	_, err := run(ctx, 2, &k, src, src, r)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Less(t, calls.Load(), int64(depth/2), "most channels were never started")
+}
