@@ -20,7 +20,7 @@ BIN       := bin/qdq
 FUZZTIME  ?= 60s
 BENCHSIZE ?= 64Mi
 
-.PHONY: all build demo test test-portable test-simd vet bench lint fuzz clean
+.PHONY: all build demo test test-portable test-simd test-validation vet bench lint fuzz clean
 
 all: build
 
@@ -39,19 +39,28 @@ demo: build
 	@echo "== 4-bit per row, HALF_UP, given range [-0.5, 0.5] =="
 	$(BIN) run -v -axis 0 -bits 4 -round HALF_UP -range-given -min -0.5 -max 0.5 testdata/demo.npy $(or $(TMPDIR),/tmp)/qdq-demo-out.npy
 
-test: vet test-portable test-simd
+test: vet test-portable test-simd test-validation
 	$(GO) run ./testdata/gen -check
 
 vet:
 	@test -z "$$($(GOFMT) -l .)" || { echo "gofmt needed:"; $(GOFMT) -l .; exit 1; }
 	$(GO) vet ./...
 	$(SIMD) $(GO) vet ./...
+	CGO_ENABLED=0 $(GO) vet ./...
+	$(GO) vet -tags novulkan ./...
 
 test-portable:
 	$(GO) test -count=1 ./...
 
 test-simd:
 	$(SIMD) $(GO) test -count=1 ./...
+
+# The Vulkan tests again under the Khronos validation layer, which must
+# report nothing.
+test-validation:
+	@VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation $(GO) test -count=1 -v ./gpu > .validation.log 2>&1 || { cat .validation.log; exit 1; }
+	@if grep -E "Validation (Error|Warning)" .validation.log; then exit 1; fi
+	@grep -q "^ok" .validation.log && rm -f .validation.log && echo "validation layer: clean"
 
 bench: build
 	$(SIMD) $(GO) test -run '^$$' -bench . -benchtime 5x ./...

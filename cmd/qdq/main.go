@@ -5,6 +5,7 @@
 //
 //	qdq run [flags] IN.npy OUT.npy   fake-quantize IN into OUT
 //	qdq bench [flags]                measure throughput against memory copy
+//	qdq devices                      list Vulkan devices and which one qdq would use
 //	qdq version                      print version and build details
 //
 // Run "qdq help COMMAND" for a command's flags. Invalid arguments,
@@ -36,6 +37,7 @@ Usage:
 
 	qdq run [flags] IN.npy OUT.npy   fake-quantize IN into OUT
 	qdq bench [flags]                measure throughput against memory copy
+	qdq devices                      list Vulkan devices and which one qdq would use
 	qdq version                      print version and build details
 	qdq help [COMMAND]               show help
 
@@ -58,12 +60,14 @@ func cli(args []string, stdout, stderr io.Writer) int {
 		err = runCommand(rest, stdout, stderr)
 	case "bench":
 		err = benchCommand(rest, stdout, stderr)
+	case "devices":
+		err = devicesCommand(rest, stdout)
 	case "version":
 		err = versionCommand(rest, stdout)
 	case "help", "-h", "-help", "--help":
 		return help(rest, stdout, stderr)
 	default:
-		err = badUsage("unknown command %q (want run, bench, version or help)", cmd)
+		err = badUsage("unknown command %q (want run, bench, devices, version or help)", cmd)
 	}
 	switch {
 	case err == nil:
@@ -92,6 +96,8 @@ func help(args []string, stdout, stderr io.Writer) int {
 		newRunFlags(stdout).fs.Usage()
 	case "bench":
 		newBenchFlags(stdout).fs.Usage()
+	case "devices":
+		fmt.Fprint(stdout, devicesHelp)
 	case "version":
 		fmt.Fprintln(stdout, "usage: qdq version\n\nPrints the version, the Go toolchain, the platform and the CPU kernels in use.")
 	default:

@@ -252,3 +252,22 @@ func TestBenchJSON(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "multiple of 4096")
 }
+
+func TestDevices(t *testing.T) {
+	code, stdout, stderr := qdqCLI("devices")
+	require.Equal(t, 0, code, stderr)
+	if strings.HasPrefix(stdout, "no Vulkan devices") {
+		require.Empty(t, os.Getenv("QDQ_REQUIRE_GPU"), "QDQ_REQUIRE_GPU is set but: %s", stdout)
+		return
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.GreaterOrEqual(t, len(lines), 2)
+	assert.Regexp(t, `^#\s+name\s+type\s+vulkan\s+driver\s+memory\s+subgroup\s+float64\s+float16`, lines[0])
+	assert.Contains(t, stdout, "gpu", "some device is the gpu backend's choice")
+	code, stdout, _ = qdqCLI("help", "devices")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stdout, "QDQ_VULKAN_DEVICE")
+	code, _, stderr = qdqCLI("devices", "extra")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "devices takes no arguments")
+}

@@ -1,0 +1,135 @@
+// Package gpu is qdq's Vulkan host layer: it finds Vulkan devices through
+// the system's Vulkan loader (libvulkan.so.1; only the runtime library is
+// needed), describes them, and chooses the one to run on.
+//
+// The package builds everywhere. Without cgo, off Linux, or with the
+// novulkan build tag, every call reports ErrNoVulkan.
+package gpu
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// ErrNoVulkan reports that no Vulkan loader or no Vulkan device could be
+// used.
+var ErrNoVulkan = errors.New("gpu: no usable Vulkan")
+
+// DeviceType is a physical device's kind, as Vulkan reports it.
+type DeviceType int
+
+// The device types, in Vulkan's numbering.
+const (
+	Other DeviceType = iota
+	Integrated
+	Discrete
+	Virtual
+	CPU
+)
+
+var typeNames = [...]string{"other", "integrated", "discrete", "virtual", "cpu"}
+
+// String returns "discrete", "integrated", "virtual", "cpu" or "other".
+func (t DeviceType) String() string {
+	if t >= 0 && int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return "DeviceType(" + strconv.Itoa(int(t)) + ")"
+}
+
+// preference orders device types for automatic choice: lower is better.
+func (t DeviceType) preference() int {
+	switch t {
+	case Discrete:
+		return 0
+	case Integrated:
+		return 1
+	case Virtual:
+		return 2
+	case CPU:
+		return 4
+	}
+	return 3
+}
+
+// Device describes one Vulkan physical device.
+type Device struct {
+	Index      int        // position in the loader's enumeration
+	Name       string     // deviceName
+	Type       DeviceType // deviceType
+	API        string     // supported Vulkan version, "1.3.230"
+	Driver     string     // driver name and information where reported (Vulkan 1.2), else the driver version
+	VendorID   uint32
+	MemoryHeap uint64 // bytes in device-local heaps
+
+	SubgroupSize int  // 0 when not reported (Vulkan 1.0)
+	Float64      bool // shaderFloat64
+	Float16      bool // shaderFloat16 (Vulkan 1.2)
+	Storage16    bool // storageBuffer16BitAccess (Vulkan 1.1)
+	// DenormPreserve32 and DenormPreserve64 report that shaders can keep
+	// subnormal float32/float64 values (shaderDenormPreserveFloat32/64,
+	// Vulkan 1.2); without them a device may flush them to zero.
+	DenormPreserve32, DenormPreserve64 bool
+
+	MaxStorageBufferRange  uint64
+	MaxWorkGroupCount      [3]uint32
+	MaxWorkGroupInvocation uint32
+	MaxSharedMemory        uint32
+}
+
+// DeviceEnv is the environment variable that overrides the automatic
+// choice: a device index, or a case-insensitive substring of its name.
+const DeviceEnv = "QDQ_VULKAN_DEVICE"
+
+// LibraryEnv is the environment variable naming the Vulkan loader library
+// to open instead of libvulkan.so.1 (a path that does not exist simulates
+// a machine without Vulkan).
+const LibraryEnv = "QDQ_VULKAN_LIBRARY"
+
+// Choose picks the device to run on among devs. want is an index or a name
+// substring (DeviceEnv's syntax); empty means the best by type: discrete,
+// then integrated, virtual, other, and a CPU implementation (such as Mesa's
+// lavapipe) last. allowCPU false never picks a CPU-type device on its own
+// (it is slower than qdq's CPU backend), but an explicit want may name one.
+func Choose(devs []Device, want string, allowCPU bool) (Device, error) {
+	if want = strings.TrimSpace(want); want != "" {
+		if i, err := strconv.Atoi(want); err == nil {
+			for _, d := range devs {
+				if d.Index == i {
+					return d, nil
+				}
+			}
+			return Device{}, fmt.Errorf("%w: %s=%s: no device with index %d (have %d)", ErrNoVulkan, DeviceEnv, want, i, len(devs))
+		}
+		for _, d := range devs {
+			if strings.Contains(strings.ToLower(d.Name), strings.ToLower(want)) {
+				return d, nil
+			}
+		}
+		return Device{}, fmt.Errorf("%w: %s=%s: no device name contains %q", ErrNoVulkan, DeviceEnv, want, want)
+	}
+	best := -1
+	for i, d := range devs {
+		if d.Type == CPU && !allowCPU {
+			continue
+		}
+		if best < 0 || d.Type.preference() < devs[best].Type.preference() {
+			best = i
+		}
+	}
+	if best < 0 {
+		if len(devs) == 0 {
+			return Device{}, fmt.Errorf("%w: the Vulkan loader lists no device", ErrNoVulkan)
+		}
+		return Device{}, fmt.Errorf("%w: only CPU implementations (%s), slower than qdq's CPU backend", ErrNoVulkan, devs[0].Name)
+	}
+	return devs[best], nil
+}
+
+// ChooseFromEnv is Choose with want taken from DeviceEnv.
+func ChooseFromEnv(devs []Device, allowCPU bool) (Device, error) {
+	return Choose(devs, os.Getenv(DeviceEnv), allowCPU)
+}

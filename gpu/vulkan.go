@@ -1,0 +1,250 @@
+//go:build cgo && linux && !novulkan
+
+package gpu
+
+/*
+#cgo CFLAGS: -Werror
+#cgo LDFLAGS: -ldl
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+// The loader: vulkan-go opens "libvulkan.so", which only the -dev package
+// provides, so qdq opens the runtime library itself and hands its
+// vkGetInstanceProcAddr to vulkan-go.
+typedef void (*qdqVoidFn)(void);
+typedef qdqVoidFn (*qdqGetInstanceProcAddr)(void *instance, const char *name);
+
+static qdqGetInstanceProcAddr qdqGIPA;
+
+static const char *qdqLoad(const char *path) {
+	void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (lib == NULL) {
+		return dlerror();
+	}
+	qdqGIPA = (qdqGetInstanceProcAddr)dlsym(lib, "vkGetInstanceProcAddr");
+	if (qdqGIPA == NULL) {
+		return "the library has no vkGetInstanceProcAddr";
+	}
+	return NULL;
+}
+
+static void *qdqProcAddr(void) { return (void *)qdqGIPA; }
+
+// Vulkan 1.1 and 1.2 property and feature structures that vulkan-go
+// (which covers Vulkan 1.0 calls) does not wrap, declared by layout.
+typedef struct { int32_t sType; void *pNext; uint32_t subgroupSize, stages, ops, quad; } qdqSubgroup;
+typedef struct { int32_t sType; void *pNext; int32_t driverID; char name[256]; char info[256]; uint8_t conformance[4]; } qdqDriver;
+typedef struct {
+	int32_t sType; void *pNext;
+	int32_t denormIndependence, roundingIndependence;
+	uint32_t signedZero16, signedZero32, signedZero64;
+	uint32_t denormPreserve16, denormPreserve32, denormPreserve64;
+	uint32_t flush16, flush32, flush64;
+	uint32_t rte16, rte32, rte64;
+	uint32_t rtz16, rtz32, rtz64;
+} qdqFloatControls;
+typedef struct { int32_t sType; void *pNext; _Alignas(8) unsigned char properties[1024]; } qdqProperties2;
+typedef struct { int32_t sType; void *pNext; uint32_t storage16, uniform16, pushConstant16, inputOutput16; } qdq16BitStorage;
+typedef struct { int32_t sType; void *pNext; uint32_t float16, int8; } qdqFloat16Int8;
+typedef struct { int32_t sType; void *pNext; _Alignas(8) unsigned char features[512]; } qdqFeatures2;
+
+typedef void (*qdqGetStruct2)(void *physicalDevice, void *out);
+
+typedef struct {
+	uint32_t subgroupSize, storage16, float16, denormPreserve32, denormPreserve64;
+	char driver[520];
+} qdqExtra;
+
+// qdqQueryExtra fills out with what Vulkan 1.1 and 1.2 report, chaining
+// only the structures the device's version defines.
+static void qdqQueryExtra(void *instance, void *physicalDevice, uint32_t api, qdqExtra *out) {
+	memset(out, 0, sizeof *out);
+	if (api < ((1u << 22) | (1u << 12))) { // before 1.1
+		return;
+	}
+	qdqGetStruct2 props2 = (qdqGetStruct2)qdqGIPA(instance, "vkGetPhysicalDeviceProperties2");
+	qdqGetStruct2 feats2 = (qdqGetStruct2)qdqGIPA(instance, "vkGetPhysicalDeviceFeatures2");
+	if (props2 == NULL || feats2 == NULL) {
+		return;
+	}
+	int v12 = api >= ((1u << 22) | (2u << 12));
+	qdqSubgroup sub = {1000094000, NULL};
+	qdqDriver drv = {1000196000, NULL};
+	qdqFloatControls fc = {1000197000, NULL};
+	qdqProperties2 p = {1000059001, &sub};
+	if (v12) {
+		sub.pNext = &drv;
+		drv.pNext = &fc;
+	}
+	props2(physicalDevice, &p);
+	out->subgroupSize = sub.subgroupSize;
+	if (v12) {
+		out->denormPreserve32 = fc.denormPreserve32;
+		out->denormPreserve64 = fc.denormPreserve64;
+		drv.name[255] = drv.info[255] = 0;
+		strcpy(out->driver, drv.name);
+		if (drv.info[0] != 0) {
+			strcat(out->driver, " ");
+			strcat(out->driver, drv.info);
+		}
+	}
+	qdq16BitStorage s16 = {1000083000, NULL};
+	qdqFloat16Int8 f16 = {1000082000, NULL};
+	qdqFeatures2 f = {1000059000, &s16};
+	if (v12) {
+		s16.pNext = &f16;
+	}
+	feats2(physicalDevice, &f);
+	out->storage16 = s16.storage16;
+	out->float16 = f16.float16;
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"unsafe"
+
+	vk "github.com/vulkan-go/vulkan"
+)
+
+// loader opens the Vulkan loader once per process.
+var loader = sync.OnceValue(func() error {
+	names := []string{"libvulkan.so.1", "libvulkan.so"}
+	if p := os.Getenv(LibraryEnv); p != "" {
+		names = []string{p}
+	}
+	var msgs []string
+	for _, name := range names {
+		cname := C.CString(name)
+		msg := C.qdqLoad(cname)
+		C.free(unsafe.Pointer(cname))
+		if msg == nil {
+			vk.SetGetInstanceProcAddr(C.qdqProcAddr())
+			if err := vk.Init(); err != nil {
+				return fmt.Errorf("%w: %s: %v", ErrNoVulkan, name, err)
+			}
+			return nil
+		}
+		msgs = append(msgs, C.GoString(msg))
+	}
+	return fmt.Errorf("%w: cannot open the Vulkan loader: %v", ErrNoVulkan, msgs)
+})
+
+// apiVersion is the Vulkan version qdq asks for.
+var apiVersion = vk.MakeVersion(1, 1, 0)
+
+// instance is an open Vulkan instance.
+type instance struct{ vk vk.Instance }
+
+// newInstance opens an instance, after the loader.
+func newInstance() (*instance, error) {
+	if err := loader(); err != nil {
+		return nil, err
+	}
+	info := vk.InstanceCreateInfo{
+		SType: vk.StructureTypeInstanceCreateInfo,
+		PApplicationInfo: &vk.ApplicationInfo{
+			SType:            vk.StructureTypeApplicationInfo,
+			PApplicationName: "qdq\x00",
+			PEngineName:      "qdq\x00",
+			ApiVersion:       apiVersion,
+		},
+	}
+	var inst vk.Instance
+	if res := vk.CreateInstance(&info, nil, &inst); res != vk.Success {
+		return nil, fmt.Errorf("%w: vkCreateInstance: %v", ErrNoVulkan, vk.Error(res))
+	}
+	if err := vk.InitInstance(inst); err != nil {
+		vk.DestroyInstance(inst, nil)
+		return nil, fmt.Errorf("%w: %v", ErrNoVulkan, err)
+	}
+	return &instance{vk: inst}, nil
+}
+
+func (in *instance) close() { vk.DestroyInstance(in.vk, nil) }
+
+// physicalDevices lists the instance's devices with their descriptions.
+func (in *instance) physicalDevices() ([]vk.PhysicalDevice, []Device, error) {
+	var n uint32
+	if res := vk.EnumeratePhysicalDevices(in.vk, &n, nil); res != vk.Success {
+		return nil, nil, fmt.Errorf("%w: vkEnumeratePhysicalDevices: %v", ErrNoVulkan, vk.Error(res))
+	}
+	phys := make([]vk.PhysicalDevice, n)
+	if n > 0 {
+		if res := vk.EnumeratePhysicalDevices(in.vk, &n, phys); res != vk.Success && res != vk.Incomplete {
+			return nil, nil, fmt.Errorf("%w: vkEnumeratePhysicalDevices: %v", ErrNoVulkan, vk.Error(res))
+		}
+	}
+	phys = phys[:n]
+	devs := make([]Device, len(phys))
+	for i, p := range phys {
+		devs[i] = in.describe(i, p)
+	}
+	return phys, devs, nil
+}
+
+// describe reads a physical device's properties and features.
+func (in *instance) describe(index int, p vk.PhysicalDevice) Device {
+	var props vk.PhysicalDeviceProperties
+	vk.GetPhysicalDeviceProperties(p, &props)
+	props.Deref()
+	props.Limits.Deref()
+	var feats vk.PhysicalDeviceFeatures
+	vk.GetPhysicalDeviceFeatures(p, &feats)
+	feats.Deref()
+	var mem vk.PhysicalDeviceMemoryProperties
+	vk.GetPhysicalDeviceMemoryProperties(p, &mem)
+	mem.Deref()
+	var extra C.qdqExtra
+	C.qdqQueryExtra(unsafe.Pointer(in.vk), unsafe.Pointer(p), C.uint32_t(props.ApiVersion), &extra)
+
+	d := Device{
+		Index:                  index,
+		Name:                   vk.ToString(props.DeviceName[:]),
+		Type:                   DeviceType(props.DeviceType),
+		API:                    versionString(props.ApiVersion),
+		Driver:                 C.GoString(&extra.driver[0]),
+		VendorID:               props.VendorID,
+		SubgroupSize:           int(extra.subgroupSize),
+		Float64:                feats.ShaderFloat64 == vk.True,
+		Float16:                extra.float16 != 0,
+		Storage16:              extra.storage16 != 0,
+		DenormPreserve32:       extra.denormPreserve32 != 0,
+		DenormPreserve64:       extra.denormPreserve64 != 0,
+		MaxStorageBufferRange:  uint64(props.Limits.MaxStorageBufferRange),
+		MaxWorkGroupCount:      props.Limits.MaxComputeWorkGroupCount,
+		MaxWorkGroupInvocation: props.Limits.MaxComputeWorkGroupInvocations,
+		MaxSharedMemory:        props.Limits.MaxComputeSharedMemorySize,
+	}
+	if d.Driver == "" {
+		d.Driver = fmt.Sprintf("driver version %#x", props.DriverVersion)
+	}
+	for i := range mem.MemoryHeapCount {
+		h := mem.MemoryHeaps[i]
+		h.Deref()
+		if vk.MemoryHeapFlagBits(h.Flags)&vk.MemoryHeapDeviceLocalBit != 0 {
+			d.MemoryHeap += uint64(h.Size)
+		}
+	}
+	return d
+}
+
+func versionString(v uint32) string {
+	return fmt.Sprintf("%d.%d.%d", v>>22, v>>12&0x3ff, v&0xfff)
+}
+
+// Devices lists the Vulkan devices the loader finds.
+func Devices() ([]Device, error) {
+	in, err := newInstance()
+	if err != nil {
+		return nil, err
+	}
+	defer in.close()
+	_, devs, err := in.physicalDevices()
+	return devs, err
+}
