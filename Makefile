@@ -4,6 +4,7 @@
 #   make test    vet and test the portable and the SIMD builds
 #   make bench   Go benchmarks and the qdq bench table
 #   make lint    staticcheck, pinned in tools.mod
+#   make shaders recompile shaders/*.comp to the committed SPIR-V
 #   make fuzz    run every fuzz target for FUZZTIME each
 
 # GO is a Go command new enough for go.mod: the one on PATH, or one that
@@ -20,7 +21,7 @@ BIN       := bin/qdq
 FUZZTIME  ?= 60s
 BENCHSIZE ?= 64Mi
 
-.PHONY: all build demo test test-portable test-simd test-validation vet bench lint fuzz clean
+.PHONY: all build shaders demo test test-portable test-simd test-validation vet bench lint fuzz clean
 
 all: build
 
@@ -28,6 +29,11 @@ all: build
 # so the binary still runs on CPUs without AVX2).
 build:
 	$(SIMD) $(GO) build -o $(BIN) ./cmd/qdq
+
+# Regenerates the committed SPIR-V from shaders/*.comp (needs glslc and
+# spirv-val: apt-get install glslc spirv-tools).
+shaders:
+	cd shaders && $(GO) generate
 
 demo: build
 	@echo "== 8-bit, one range for the whole tensor =="
