@@ -1,8 +1,10 @@
 package qdq_test
 
 import (
+	"context"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/qdqvk/qdq"
@@ -33,6 +35,29 @@ func TestConformance(t *testing.T) {
 			qdqtest.Run(t, e.RunInto)
 		})
 	}
+}
+
+// TestConformanceGPU runs the suite on the GPU backend (Mesa's lavapipe
+// in CI): every call either runs on the device or falls back to the CPU
+// for a stated reason, and all of them give the reference's bits.
+func TestConformanceGPU(t *testing.T) {
+	e := gpuEngine(t)
+	var onGPU, onCPU int // float32-computed dtypes only
+	reasons := map[string]int{}
+	qdqtest.Run(t, func(ctx context.Context, out, in qdq.Tensor, o qdq.Options) (qdq.Result, error) {
+		res, err := e.RunInto(ctx, out, in, o)
+		if err == nil && in.DType() != qdq.F64 { // float64 has no shaders yet
+			if res.Backend == qdq.GPU {
+				onGPU++
+			} else {
+				onCPU++
+				reasons[res.Fallback]++
+			}
+		}
+		return res, err
+	})
+	t.Logf("%d calls ran on the GPU, %d on the CPU: %v", onGPU, onCPU, reasons)
+	assert.Greater(t, onGPU, 10*onCPU, "almost every float32, float16 and bfloat16 call must run on the device")
 }
 
 func TestUnknownKernelsAreRefused(t *testing.T) {

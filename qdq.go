@@ -31,6 +31,7 @@ package qdq
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -41,6 +42,7 @@ import (
 	"unsafe"
 
 	"github.com/qdqvk/qdq/cpu"
+	"github.com/qdqvk/qdq/gpu"
 )
 
 // RoundMode selects how scaled values round to integers. The zero value is
@@ -127,12 +129,15 @@ func DefaultOptions() Options {
 type Backend uint8
 
 const (
-	// Auto uses the best backend available: a GPU when one is usable,
+	// Auto uses the best backend available: a GPU when one is usable
+	// (never a CPU implementation of Vulkan, slower than the CPU backend),
 	// else the CPU. Engine.FallbackReason says why it chose the CPU.
 	Auto Backend = iota
 	// CPU runs on all cores with the vectorised CPU implementation.
 	CPU
-	// GPU runs on a Vulkan device; NewEngine fails when there is none.
+	// GPU runs on a Vulkan device, a CPU implementation such as Mesa's
+	// lavapipe included; NewEngine fails when there is none. Calls the
+	// device cannot compute exactly run on the CPU (Result.Fallback).
 	GPU
 )
 
@@ -182,6 +187,7 @@ type Engine struct {
 	reason  string
 	cpu     cpu.Fast
 	ref     bool
+	gpu     *gpu.Context // nil on the CPU backend
 	closed  atomic.Bool
 }
 
@@ -194,14 +200,31 @@ func NewEngine(cfg Config) (*Engine, error) {
 	e := &Engine{backend: CPU, cpu: cpu.Fast{Workers: cfg.Workers, Kernels: cfg.Kernels}, ref: cfg.Reference}
 	switch cfg.Backend {
 	case Auto:
-		e.reason = "no GPU backend in this build"
+		g, err := gpu.Open(false)
+		if err != nil {
+			e.reason = err.Error()
+			return e, nil
+		}
+		e.backend, e.gpu = GPU, g
 	case CPU:
 	case GPU:
-		return nil, newError(ErrBackend, "gpu backend: not available in this build")
+		g, err := gpu.Open(true)
+		if err != nil {
+			return nil, newError(ErrBackend, "gpu backend: %v", err)
+		}
+		e.backend, e.gpu = GPU, g
 	default:
 		return nil, newError(ErrBackend, "unknown backend %v", cfg.Backend)
 	}
 	return e, nil
+}
+
+// Device names the GPU the engine runs on, or is empty on the CPU.
+func (e *Engine) Device() string {
+	if e.gpu == nil {
+		return ""
+	}
+	return e.gpu.Device().Name
 }
 
 // Backend returns the backend the engine runs on (CPU or GPU, never Auto).
@@ -232,8 +255,10 @@ func CPUKernels() []string { return cpu.KernelSets() }
 // Close releases the engine's resources. Calls after Close fail with
 // ErrClosed. Close is idempotent.
 func (e *Engine) Close() error {
-	e.closed.Store(true)
-	return nil
+	if e.closed.Swap(true) || e.gpu == nil {
+		return nil
+	}
+	return e.gpu.Close()
 }
 
 // Channel is what one channel used: the range (one bound adjusted so that
@@ -248,6 +273,10 @@ type Channel struct {
 type Result struct {
 	Backend  Backend   // where the call ran
 	Channels []Channel // one per channel; one when Axis is -1
+	// Fallback says why a GPU engine ran this call on the CPU (a dtype
+	// without shaders, values the device cannot treat exactly, a tensor
+	// beyond its limits), or is empty.
+	Fallback string
 }
 
 // Run fake-quantizes in and returns a new tensor of the same dtype and
@@ -300,9 +329,29 @@ func (e *Engine) prepare(in Tensor, opts Options) (call, error) {
 // run runs a validated call.
 func (e *Engine) run(ctx context.Context, out, in Tensor, c call) (Result, error) {
 	var (
-		ch  []Channel
-		err error
+		ch       []Channel
+		err      error
+		fallback string
 	)
+	if e.gpu != nil {
+		switch in.dtype {
+		case F32:
+			ch, err = runCPU(ctx, e.gpu.Float32, out.f32, in.f32, c)
+		case F16:
+			ch, err = runCPU(ctx, e.gpu.Float16, out.b16, in.b16, c)
+		case BF16:
+			ch, err = runCPU(ctx, e.gpu.BFloat16, out.b16, in.b16, c)
+		case F64:
+			err = fmt.Errorf("%w: float64 has no GPU shaders yet", gpu.ErrInexact)
+		}
+		switch {
+		case err == nil:
+			return Result{Backend: GPU, Channels: ch}, nil
+		case !errors.Is(err, gpu.ErrInexact):
+			return Result{}, fmt.Errorf("qdq: %w", err)
+		}
+		fallback = err.Error()
+	}
 	switch in.dtype {
 	case F32:
 		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.Float32, cpu.ReferenceFloat32), out.f32, in.f32, c)
@@ -316,7 +365,7 @@ func (e *Engine) run(ctx context.Context, out, in Tensor, c call) (Result, error
 	if err != nil {
 		return Result{}, fmt.Errorf("qdq: %w", err)
 	}
-	return Result{Backend: e.Backend(), Channels: ch}, nil
+	return Result{Backend: CPU, Channels: ch, Fallback: fallback}, nil
 }
 
 // partialOverlap reports whether a's and b's elements share memory without

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"os/exec"
 	"sync"
 	"testing"
 
@@ -103,8 +105,6 @@ func TestEngineLifecycle(t *testing.T) {
 	_, _, err = e.Run(context.Background(), in, qdq.DefaultOptions())
 	assert.ErrorIs(t, err, qdq.ErrClosed)
 
-	_, err = qdq.NewEngine(qdq.Config{Backend: qdq.GPU})
-	assert.ErrorIs(t, err, qdq.ErrBackend)
 	_, err = qdq.NewEngine(qdq.Config{Backend: 7})
 	assert.ErrorIs(t, err, qdq.ErrBackend)
 	cpu, err := qdq.NewEngine(qdq.Config{Backend: qdq.CPU})
@@ -117,6 +117,62 @@ func TestEngineLifecycle(t *testing.T) {
 	assert.Equal(t, qdq.CPU, res.Backend, "the zero Engine runs on the CPU")
 	_, err = qdq.NewEngine(qdq.Config{Backend: qdq.CPU, Workers: math.MaxInt})
 	require.NoError(t, err)
+}
+
+// gpuEngine opens a GPU engine (lavapipe counts), skipping when there is
+// no Vulkan device unless QDQ_REQUIRE_GPU is set.
+func gpuEngine(t *testing.T) *qdq.Engine {
+	t.Helper()
+	e, err := qdq.NewEngine(qdq.Config{Backend: qdq.GPU})
+	if err != nil {
+		require.ErrorIs(t, err, qdq.ErrBackend)
+		if os.Getenv("QDQ_REQUIRE_GPU") != "" {
+			t.Fatalf("QDQ_REQUIRE_GPU is set but: %v", err)
+		}
+		t.Skipf("no Vulkan device (set QDQ_REQUIRE_GPU=1 to make this fail): %v", err)
+	}
+	t.Cleanup(func() { e.Close() })
+	t.Logf("GPU engine on %s", e.Device())
+	return e
+}
+
+func TestGPUEngineFallsBackPerCall(t *testing.T) {
+	e := gpuEngine(t)
+	assert.Equal(t, qdq.GPU, e.Backend())
+	assert.NotEmpty(t, e.Device())
+	in32, err := qdq.NewTensor([]int{3}, []float32{-1, 0.3, 0.8})
+	require.NoError(t, err)
+	_, res, err := e.Run(context.Background(), in32, qdq.DefaultOptions())
+	require.NoError(t, err)
+	assert.Equal(t, qdq.GPU, res.Backend)
+	assert.Empty(t, res.Fallback)
+
+	in64, err := qdq.NewTensor([]int{3}, []float64{-1, 0.3, 0.8})
+	require.NoError(t, err)
+	_, res, err = e.Run(context.Background(), in64, qdq.DefaultOptions())
+	require.NoError(t, err)
+	assert.Equal(t, qdq.CPU, res.Backend)
+	assert.Contains(t, res.Fallback, "float64")
+}
+
+// TestWithoutVulkanLoader runs this test binary again with the Vulkan
+// loader pointed nowhere: GPU engines fail, Auto runs on the CPU and
+// says why.
+func TestWithoutVulkanLoader(t *testing.T) {
+	if os.Getenv("QDQ_TEST_NO_LOADER") == "1" {
+		_, err := qdq.NewEngine(qdq.Config{Backend: qdq.GPU})
+		require.ErrorIs(t, err, qdq.ErrBackend)
+		e, err := qdq.NewEngine(qdq.Config{})
+		require.NoError(t, err)
+		require.Equal(t, qdq.CPU, e.Backend())
+		require.Contains(t, e.FallbackReason(), "Vulkan loader")
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestWithoutVulkanLoader$", "-test.v")
+	cmd.Env = append(os.Environ(), "QDQ_TEST_NO_LOADER=1", "QDQ_VULKAN_LIBRARY=/nonexistent/libvulkan.so.1")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "--- PASS: TestWithoutVulkanLoader")
 }
 
 // TestAbsurdWorkerCounts checks that the worker count is only an upper

@@ -18,6 +18,12 @@ import (
 // used.
 var ErrNoVulkan = errors.New("gpu: no usable Vulkan")
 
+// ErrInexact reports that a call cannot be computed bit-exactly on the
+// device (for example when subnormal values could be flushed to zero), or
+// not at all (a tensor beyond the device's limits): the caller runs it on
+// the CPU instead.
+var ErrInexact = errors.New("gpu: not exact on this device")
+
 // DeviceType is a physical device's kind, as Vulkan reports it.
 type DeviceType int
 

@@ -2,9 +2,43 @@
 
 package gpu
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+
+	"github.com/qdqvk/qdq/cpu"
+)
+
+var errNoSupport = fmt.Errorf("%w: this build has no Vulkan support (it needs cgo on Linux)", ErrNoVulkan)
 
 // Devices lists the Vulkan devices. This build has no Vulkan support.
 func Devices() ([]Device, error) {
-	return nil, fmt.Errorf("%w: this build has no Vulkan support (it needs cgo on Linux)", ErrNoVulkan)
+	return nil, errNoSupport
+}
+
+// Context is an open Vulkan device; this build cannot open one.
+type Context struct{}
+
+// Open reports that this build has no Vulkan support.
+func Open(allowCPU bool) (*Context, error) { return nil, errNoSupport }
+
+// Device describes the device the context runs on.
+func (c *Context) Device() Device { return Device{} }
+
+// Close does nothing.
+func (c *Context) Close() error { return nil }
+
+// Float32 reports that this build has no Vulkan support.
+func (c *Context) Float32(context.Context, []float32, []float32, cpu.Request[float32]) ([]cpu.Quant[float32], error) {
+	return nil, errNoSupport
+}
+
+// Float16 reports that this build has no Vulkan support.
+func (c *Context) Float16(context.Context, []uint16, []uint16, cpu.Request[float32]) ([]cpu.Quant[float32], error) {
+	return nil, errNoSupport
+}
+
+// BFloat16 reports that this build has no Vulkan support.
+func (c *Context) BFloat16(context.Context, []uint16, []uint16, cpu.Request[float32]) ([]cpu.Quant[float32], error) {
+	return nil, errNoSupport
 }

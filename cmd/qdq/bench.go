@@ -152,8 +152,12 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 				return runErr
 			}
 			bytes := float64(2 * n * dtype.Size())
+			kernels := engine.Kernels()
+			if engine.Backend() == qdq.GPU {
+				kernels = engine.Device()
+			}
 			row := benchRow{
-				Backend: engine.Backend().String(), Kernels: engine.Kernels(), DType: dtype.String(), Mode: mode,
+				Backend: engine.Backend().String(), Kernels: kernels, DType: dtype.String(), Mode: mode,
 				Elements: n, Seconds: secs, GBps: bytes / secs / 1e9, CopyGBps: bytes / copyTime / 1e9,
 			}
 			row.Ratio = row.GBps / row.CopyGBps

@@ -354,8 +354,15 @@ func summarize(w io.Writer, inPath, outPath string, in, out qdq.Tensor, o qdq.Op
 	if !o.SignedInput {
 		sign = "unsigned"
 	}
+	where := e.Kernels()
+	if res.Backend == qdq.GPU {
+		where = e.Device()
+	}
 	fmt.Fprintf(w, "qdq: %d-bit %s, %v, narrow=%t, axis %d, range given=%t, backend %s (%s)\n",
-		o.NumBits, sign, o.RoundMode, o.NarrowRange, o.Axis, o.RangeGiven, res.Backend, e.Kernels())
+		o.NumBits, sign, o.RoundMode, o.NarrowRange, o.Axis, o.RangeGiven, res.Backend, where)
+	if res.Fallback != "" {
+		fmt.Fprintf(w, "qdq: ran on the CPU: %s\n", res.Fallback)
+	}
 	show := res.Channels
 	if len(show) > 4 {
 		show = show[:4]

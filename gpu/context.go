@@ -1,0 +1,578 @@
+//go:build cgo && linux && !novulkan
+
+package gpu
+
+/*
+#include <stdlib.h>
+#include <string.h>
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"unsafe"
+
+	vk "github.com/vulkan-go/vulkan"
+
+	"github.com/qdqvk/qdq/cpu"
+	"github.com/qdqvk/qdq/shaders"
+)
+
+// workgroup is the local size every shader is specialised with; the
+// shaders' shared arrays are sized for it.
+const workgroup = 256
+
+// Context is an open Vulkan device with qdq's pipelines. It is safe for
+// concurrent use; calls run one at a time on its queue.
+type Context struct {
+	mu     sync.Mutex
+	in     *instance
+	dev    vk.Device
+	queue  vk.Queue
+	info   Device
+	memory vk.PhysicalDeviceMemoryProperties
+
+	setLayout vk.DescriptorSetLayout
+	layout    vk.PipelineLayout
+	descPool  vk.DescriptorPool
+	cmdPool   vk.CommandPool
+	cmd       vk.CommandBuffer
+	fence     vk.Fence
+	modules   map[string]vk.ShaderModule
+	pipelines map[pipelineKey]vk.Pipeline
+	closed    bool
+}
+
+type pipelineKey struct {
+	module string
+	round  uint32
+	clamp  uint32
+}
+
+// Open opens the device chosen by Choose(devices, os.Getenv(DeviceEnv),
+// allowCPU).
+func Open(allowCPU bool) (*Context, error) {
+	in, err := newInstance()
+	if err != nil {
+		return nil, err
+	}
+	phys, devs, err := in.physicalDevices()
+	if err != nil {
+		in.close()
+		return nil, err
+	}
+	d, err := ChooseFromEnv(devs, allowCPU)
+	if err != nil {
+		in.close()
+		return nil, err
+	}
+	c := &Context{in: in, info: d, modules: map[string]vk.ShaderModule{}, pipelines: map[pipelineKey]vk.Pipeline{}}
+	if err := c.init(phys[d.Index]); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Device describes the device the context runs on.
+func (c *Context) Device() Device { return c.info }
+
+func vkErr(call string, res vk.Result) error {
+	if res == vk.Success {
+		return nil
+	}
+	return fmt.Errorf("gpu: %s: %w", call, vk.Error(res))
+}
+
+func (c *Context) init(phys vk.PhysicalDevice) error {
+	// Out-parameters are locals: cgo forbids passing a pointer into a Go
+	// struct (Context) that holds other Go pointers.
+	var memory vk.PhysicalDeviceMemoryProperties
+	vk.GetPhysicalDeviceMemoryProperties(phys, &memory)
+	memory.Deref()
+	c.memory = memory
+	var n uint32
+	vk.GetPhysicalDeviceQueueFamilyProperties(phys, &n, nil)
+	families := make([]vk.QueueFamilyProperties, n)
+	vk.GetPhysicalDeviceQueueFamilyProperties(phys, &n, families)
+	family := -1
+	for i := range families {
+		families[i].Deref()
+		if vk.QueueFlagBits(families[i].QueueFlags)&vk.QueueComputeBit != 0 {
+			family = i
+			break
+		}
+	}
+	if family < 0 {
+		return fmt.Errorf("%w: %s has no compute queue", ErrNoVulkan, c.info.Name)
+	}
+	info := vk.DeviceCreateInfo{
+		SType:                vk.StructureTypeDeviceCreateInfo,
+		QueueCreateInfoCount: 1,
+		PQueueCreateInfos: []vk.DeviceQueueCreateInfo{{
+			SType:            vk.StructureTypeDeviceQueueCreateInfo,
+			QueueFamilyIndex: uint32(family),
+			QueueCount:       1,
+			PQueuePriorities: []float32{1},
+		}},
+	}
+	var dev vk.Device
+	if err := vkErr("vkCreateDevice", vk.CreateDevice(phys, &info, nil, &dev)); err != nil {
+		return err
+	}
+	c.dev = dev
+	var queue vk.Queue
+	vk.GetDeviceQueue(c.dev, uint32(family), 0, &queue)
+	c.queue = queue
+
+	bindings := make([]vk.DescriptorSetLayoutBinding, 3)
+	for i := range bindings {
+		bindings[i] = vk.DescriptorSetLayoutBinding{
+			Binding: uint32(i), DescriptorType: vk.DescriptorTypeStorageBuffer, DescriptorCount: 1,
+			StageFlags: vk.ShaderStageFlags(vk.ShaderStageComputeBit),
+		}
+	}
+	var setLayout vk.DescriptorSetLayout
+	if err := vkErr("vkCreateDescriptorSetLayout", vk.CreateDescriptorSetLayout(c.dev, &vk.DescriptorSetLayoutCreateInfo{
+		SType: vk.StructureTypeDescriptorSetLayoutCreateInfo, BindingCount: 3, PBindings: bindings,
+	}, nil, &setLayout)); err != nil {
+		return err
+	}
+	c.setLayout = setLayout
+	var layout vk.PipelineLayout
+	if err := vkErr("vkCreatePipelineLayout", vk.CreatePipelineLayout(c.dev, &vk.PipelineLayoutCreateInfo{
+		SType:          vk.StructureTypePipelineLayoutCreateInfo,
+		SetLayoutCount: 1, PSetLayouts: []vk.DescriptorSetLayout{c.setLayout},
+		PushConstantRangeCount: 1,
+		PPushConstantRanges:    []vk.PushConstantRange{{StageFlags: vk.ShaderStageFlags(vk.ShaderStageComputeBit), Size: 16}},
+	}, nil, &layout)); err != nil {
+		return err
+	}
+	c.layout = layout
+	var descPool vk.DescriptorPool
+	if err := vkErr("vkCreateDescriptorPool", vk.CreateDescriptorPool(c.dev, &vk.DescriptorPoolCreateInfo{
+		SType: vk.StructureTypeDescriptorPoolCreateInfo, MaxSets: 4, PoolSizeCount: 1,
+		PPoolSizes: []vk.DescriptorPoolSize{{Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: 12}},
+	}, nil, &descPool)); err != nil {
+		return err
+	}
+	c.descPool = descPool
+	var cmdPool vk.CommandPool
+	if err := vkErr("vkCreateCommandPool", vk.CreateCommandPool(c.dev, &vk.CommandPoolCreateInfo{
+		SType: vk.StructureTypeCommandPoolCreateInfo, QueueFamilyIndex: uint32(family),
+		Flags: vk.CommandPoolCreateFlags(vk.CommandPoolCreateResetCommandBufferBit),
+	}, nil, &cmdPool)); err != nil {
+		return err
+	}
+	c.cmdPool = cmdPool
+	cmds := make([]vk.CommandBuffer, 1)
+	if err := vkErr("vkAllocateCommandBuffers", vk.AllocateCommandBuffers(c.dev, &vk.CommandBufferAllocateInfo{
+		SType: vk.StructureTypeCommandBufferAllocateInfo, CommandPool: c.cmdPool,
+		Level: vk.CommandBufferLevelPrimary, CommandBufferCount: 1,
+	}, cmds)); err != nil {
+		return err
+	}
+	c.cmd = cmds[0]
+	var fence vk.Fence
+	err := vkErr("vkCreateFence", vk.CreateFence(c.dev, &vk.FenceCreateInfo{SType: vk.StructureTypeFenceCreateInfo}, nil, &fence))
+	c.fence = fence
+	return err
+}
+
+// Close releases every Vulkan object. It is idempotent.
+func (c *Context) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	if c.dev != nil {
+		vk.DeviceWaitIdle(c.dev)
+		for _, p := range c.pipelines {
+			vk.DestroyPipeline(c.dev, p, nil)
+		}
+		for _, m := range c.modules {
+			vk.DestroyShaderModule(c.dev, m, nil)
+		}
+		if c.fence != vk.NullFence {
+			vk.DestroyFence(c.dev, c.fence, nil)
+		}
+		if c.cmdPool != vk.NullCommandPool {
+			vk.DestroyCommandPool(c.dev, c.cmdPool, nil)
+		}
+		if c.descPool != vk.NullDescriptorPool {
+			vk.DestroyDescriptorPool(c.dev, c.descPool, nil)
+		}
+		if c.layout != vk.NullPipelineLayout {
+			vk.DestroyPipelineLayout(c.dev, c.layout, nil)
+		}
+		if c.setLayout != vk.NullDescriptorSetLayout {
+			vk.DestroyDescriptorSetLayout(c.dev, c.setLayout, nil)
+		}
+		vk.DestroyDevice(c.dev, nil)
+	}
+	c.in.close()
+	return nil
+}
+
+// pipeline returns the compute pipeline for a module and its
+// specialisation, building it on first use.
+func (c *Context) pipeline(module string, round, clamp uint32) (vk.Pipeline, error) {
+	key := pipelineKey{module, round, clamp}
+	if p, ok := c.pipelines[key]; ok {
+		return p, nil
+	}
+	mod, ok := c.modules[module]
+	if !ok {
+		words, err := shaders.Module(module)
+		if err != nil {
+			return nil, err
+		}
+		if err := vkErr("vkCreateShaderModule", vk.CreateShaderModule(c.dev, &vk.ShaderModuleCreateInfo{
+			SType: vk.StructureTypeShaderModuleCreateInfo, CodeSize: uint(4 * len(words)), PCode: words,
+		}, nil, &mod)); err != nil {
+			return nil, err
+		}
+		c.modules[module] = mod
+	}
+	// Specialisation data lives in C memory: Vulkan keeps a pointer to it
+	// inside a C structure for the duration of the call.
+	data := (*[3]uint32)(C.malloc(12))
+	defer C.free(unsafe.Pointer(data))
+	*data = [3]uint32{workgroup, round, clamp}
+	spec := vk.SpecializationInfo{
+		MapEntryCount: 3,
+		PMapEntries:   []vk.SpecializationMapEntry{{ConstantID: 0, Offset: 0, Size: 4}, {ConstantID: 1, Offset: 4, Size: 4}, {ConstantID: 2, Offset: 8, Size: 4}},
+		DataSize:      12,
+		PData:         unsafe.Pointer(data),
+	}
+	pipes := make([]vk.Pipeline, 1)
+	if err := vkErr("vkCreateComputePipelines", vk.CreateComputePipelines(c.dev, vk.NullPipelineCache, 1, []vk.ComputePipelineCreateInfo{{
+		SType: vk.StructureTypeComputePipelineCreateInfo,
+		Stage: vk.PipelineShaderStageCreateInfo{
+			SType: vk.StructureTypePipelineShaderStageCreateInfo, Stage: vk.ShaderStageComputeBit,
+			Module: mod, PName: "main\x00", PSpecializationInfo: []vk.SpecializationInfo{spec},
+		},
+		Layout: c.layout,
+	}}, nil, pipes)); err != nil {
+		return nil, err
+	}
+	c.pipelines[key] = pipes[0]
+	return pipes[0], nil
+}
+
+// buffer is a host-visible storage buffer, mapped.
+type buffer struct {
+	buf  vk.Buffer
+	mem  vk.DeviceMemory
+	data []byte
+}
+
+// newBuffer allocates a mapped storage buffer of at least size bytes,
+// preferring memory that is both device-local and host-visible.
+func (c *Context) newBuffer(size int) (*buffer, error) {
+	size = max(16, (size+15)&^15)
+	var buf vk.Buffer
+	if err := vkErr("vkCreateBuffer", vk.CreateBuffer(c.dev, &vk.BufferCreateInfo{
+		SType: vk.StructureTypeBufferCreateInfo, Size: vk.DeviceSize(size),
+		Usage: vk.BufferUsageFlags(vk.BufferUsageStorageBufferBit), SharingMode: vk.SharingModeExclusive,
+	}, nil, &buf)); err != nil {
+		return nil, err
+	}
+	b := &buffer{buf: buf}
+	var req vk.MemoryRequirements
+	vk.GetBufferMemoryRequirements(c.dev, b.buf, &req)
+	req.Deref()
+	want := vk.MemoryPropertyFlags(vk.MemoryPropertyHostVisibleBit | vk.MemoryPropertyHostCoherentBit)
+	index := -1
+	for i := range int(c.memory.MemoryTypeCount) {
+		t := c.memory.MemoryTypes[i]
+		t.Deref()
+		if req.MemoryTypeBits&(1<<i) == 0 || t.PropertyFlags&want != want {
+			continue
+		}
+		if index < 0 || t.PropertyFlags&vk.MemoryPropertyFlags(vk.MemoryPropertyDeviceLocalBit) != 0 {
+			index = i
+		}
+	}
+	if index < 0 {
+		vk.DestroyBuffer(c.dev, b.buf, nil)
+		return nil, fmt.Errorf("%w: %s has no host-visible memory for storage buffers", ErrNoVulkan, c.info.Name)
+	}
+	var mem vk.DeviceMemory
+	if err := vkErr("vkAllocateMemory", vk.AllocateMemory(c.dev, &vk.MemoryAllocateInfo{
+		SType: vk.StructureTypeMemoryAllocateInfo, AllocationSize: req.Size, MemoryTypeIndex: uint32(index),
+	}, nil, &mem)); err != nil {
+		vk.DestroyBuffer(c.dev, b.buf, nil)
+		return nil, err
+	}
+	b.mem = mem
+	if err := vkErr("vkBindBufferMemory", vk.BindBufferMemory(c.dev, b.buf, b.mem, 0)); err != nil {
+		c.free(b)
+		return nil, err
+	}
+	var p unsafe.Pointer
+	if err := vkErr("vkMapMemory", vk.MapMemory(c.dev, b.mem, 0, vk.DeviceSize(size), 0, &p)); err != nil {
+		c.free(b)
+		return nil, err
+	}
+	b.data = unsafe.Slice((*byte)(p), size)
+	return b, nil
+}
+
+func (c *Context) free(b *buffer) {
+	if b == nil {
+		return
+	}
+	if b.data != nil {
+		vk.UnmapMemory(c.dev, b.mem)
+	}
+	vk.DestroyBuffer(c.dev, b.buf, nil)
+	vk.FreeMemory(c.dev, b.mem, nil)
+}
+
+// dispatch is one compute dispatch of a recorded batch.
+type dispatch struct {
+	pipeline vk.Pipeline
+	buffers  []*buffer
+	push     [4]uint32
+	groups   [3]uint32
+}
+
+// submit records the dispatches in order, with a barrier between each,
+// runs them and waits.
+func (c *Context) submit(ds []dispatch) error {
+	if err := vkErr("vkResetDescriptorPool", vk.ResetDescriptorPool(c.dev, c.descPool, 0)); err != nil {
+		return err
+	}
+	layouts := make([]vk.DescriptorSetLayout, len(ds))
+	for i := range layouts {
+		layouts[i] = c.setLayout
+	}
+	sets := make([]vk.DescriptorSet, len(ds))
+	for i := range ds {
+		if err := vkErr("vkAllocateDescriptorSets", vk.AllocateDescriptorSets(c.dev, &vk.DescriptorSetAllocateInfo{
+			SType: vk.StructureTypeDescriptorSetAllocateInfo, DescriptorPool: c.descPool,
+			DescriptorSetCount: 1, PSetLayouts: []vk.DescriptorSetLayout{c.setLayout},
+		}, &sets[i])); err != nil {
+			return err
+		}
+		writes := make([]vk.WriteDescriptorSet, 0, 3)
+		for j, b := range ds[i].buffers {
+			writes = append(writes, vk.WriteDescriptorSet{
+				SType: vk.StructureTypeWriteDescriptorSet, DstSet: sets[i], DstBinding: uint32(j),
+				DescriptorCount: 1, DescriptorType: vk.DescriptorTypeStorageBuffer,
+				PBufferInfo: []vk.DescriptorBufferInfo{{Buffer: b.buf, Range: vk.DeviceSize(vk.WholeSize)}},
+			})
+		}
+		vk.UpdateDescriptorSets(c.dev, uint32(len(writes)), writes, 0, nil)
+	}
+	if err := vkErr("vkBeginCommandBuffer", vk.BeginCommandBuffer(c.cmd, &vk.CommandBufferBeginInfo{
+		SType: vk.StructureTypeCommandBufferBeginInfo, Flags: vk.CommandBufferUsageFlags(vk.CommandBufferUsageOneTimeSubmitBit),
+	})); err != nil {
+		return err
+	}
+	for i, d := range ds {
+		if i > 0 {
+			vk.CmdPipelineBarrier(c.cmd, vk.PipelineStageFlags(vk.PipelineStageComputeShaderBit), vk.PipelineStageFlags(vk.PipelineStageComputeShaderBit), 0,
+				1, []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier,
+					SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit), DstAccessMask: vk.AccessFlags(vk.AccessShaderReadBit)}}, 0, nil, 0, nil)
+		}
+		vk.CmdBindPipeline(c.cmd, vk.PipelineBindPointCompute, d.pipeline)
+		vk.CmdBindDescriptorSets(c.cmd, vk.PipelineBindPointCompute, c.layout, 0, 1, []vk.DescriptorSet{sets[i]}, 0, nil)
+		push := d.push
+		vk.CmdPushConstants(c.cmd, c.layout, vk.ShaderStageFlags(vk.ShaderStageComputeBit), 0, 16, unsafe.Pointer(&push[0]))
+		vk.CmdDispatch(c.cmd, d.groups[0], d.groups[1], d.groups[2])
+	}
+	vk.CmdPipelineBarrier(c.cmd, vk.PipelineStageFlags(vk.PipelineStageComputeShaderBit), vk.PipelineStageFlags(vk.PipelineStageHostBit), 0,
+		1, []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier,
+			SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit), DstAccessMask: vk.AccessFlags(vk.AccessHostReadBit)}}, 0, nil, 0, nil)
+	if err := vkErr("vkEndCommandBuffer", vk.EndCommandBuffer(c.cmd)); err != nil {
+		return err
+	}
+	if err := vkErr("vkQueueSubmit", vk.QueueSubmit(c.queue, 1, []vk.SubmitInfo{{
+		SType: vk.StructureTypeSubmitInfo, CommandBufferCount: 1, PCommandBuffers: []vk.CommandBuffer{c.cmd},
+	}}, c.fence)); err != nil {
+		return err
+	}
+	fences := []vk.Fence{c.fence}
+	if err := vkErr("vkWaitForFences", vk.WaitForFences(c.dev, 1, fences, vk.True, math.MaxUint64)); err != nil {
+		return err
+	}
+	return vkErr("vkResetFences", vk.ResetFences(c.dev, 1, fences))
+}
+
+// groups returns a workgroup count for n items, within the device limit
+// (the shaders loop over the rest).
+func (c *Context) groups(n, axis int) uint32 {
+	return uint32(max(1, min(ceilDiv(n, workgroup), int(c.info.MaxWorkGroupCount[axis]))))
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// Float32 fake-quantizes src into dst on the device, as cpu.Fast.Float32.
+func (c *Context) Float32(ctx context.Context, dst, src []float32, r cpu.Request[float32]) ([]cpu.Quant[float32], error) {
+	return c.run(ctx, "f32", bytesOf(dst), bytesOf(src), len(src), r)
+}
+
+// Float16 is Float32 for IEEE half bits.
+func (c *Context) Float16(ctx context.Context, dst, src []uint16, r cpu.Request[float32]) ([]cpu.Quant[float32], error) {
+	return c.run(ctx, "f16", bytesOf(dst), bytesOf(src), len(src), r)
+}
+
+// BFloat16 is Float32 for bfloat16 bits.
+func (c *Context) BFloat16(ctx context.Context, dst, src []uint16, r cpu.Request[float32]) ([]cpu.Quant[float32], error) {
+	return c.run(ctx, "bf16", bytesOf(dst), bytesOf(src), len(src), r)
+}
+
+func bytesOf[T float32 | uint16](s []T) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(s[0])))
+}
+
+// exact reports whether a channel is computed exactly by a device that
+// may flush subnormal floats, given the interval [lo, hi] that the values
+// reaching the multiplication lie in (the data's range, or the clamp's
+// bounds). With the range and the clamp done in integers, only two
+// multiplications can meet a subnormal: x*scale with a subnormal x
+// matters only when scale >= 2^125 (else the product is below 1/2 and
+// rounds to a zero of the same sign either way), and r*inverse only when
+// the inverse scale is below 2^-126.
+func exact(q cpu.Quant[float32], lo, hi float32, preserve bool) bool {
+	if preserve {
+		return true
+	}
+	const tiny = 0x1p-126
+	subnormals := lo < tiny && hi > -tiny && !(lo == 0 && hi == 0)
+	if s := math.Abs(float64(q.Scale)); s >= 0x1p125 && subnormals {
+		return false
+	}
+	inv := math.Abs(float64(q.Inv))
+	return !(inv != 0 && inv < tiny)
+}
+
+func (c *Context) run(ctx context.Context, dtype string, dst, src []byte, n int, r cpu.Request[float32]) ([]cpu.Quant[float32], error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, errors.New("gpu: context closed")
+	}
+	l := r.Layout
+	minQ, maxQ := r.Params.Levels()
+	quants := make([]cpu.Quant[float32], l.Depth)
+	if n == 0 {
+		for i := range quants {
+			lo, hi := float32(math.NaN()), float32(math.NaN())
+			if r.Given != nil {
+				lo, hi = r.Given[i].Min, r.Given[i].Max
+			}
+			quants[i] = cpu.ComputeQuant(minQ, maxQ, lo, hi)
+		}
+		return quants, nil
+	}
+	if uint64(len(src)) > c.info.MaxStorageBufferRange || n > math.MaxUint32/2 {
+		return nil, fmt.Errorf("%w: %d bytes exceed the device's storage buffer range (%d)", ErrInexact, len(src), c.info.MaxStorageBufferRange)
+	}
+	in, err := c.newBuffer(len(src))
+	if err != nil {
+		return nil, err
+	}
+	defer c.free(in)
+	copy(in.data, src)
+
+	// bounds holds, per channel, the interval the values reaching the
+	// multiplication lie in.
+	bounds := make([]cpu.Bounds[float32], l.Depth)
+	if r.Given != nil {
+		for i, b := range r.Given {
+			quants[i] = cpu.ComputeQuant(minQ, maxQ, b.Min, b.Max)
+			bounds[i] = cpu.Bounds[float32]{Min: quants[i].Min, Max: quants[i].Max}
+		}
+	} else {
+		span := l.Outer * l.Inner
+		blocks := max(1, min(ceilDiv(span, workgroup*64), 1024))
+		partial, err := c.newBuffer(8 * l.Depth * blocks)
+		if err != nil {
+			return nil, err
+		}
+		defer c.free(partial)
+		ranges, err := c.newBuffer(8 * l.Depth)
+		if err != nil {
+			return nil, err
+		}
+		defer c.free(ranges)
+		minmax, err := c.pipeline("minmax_"+dtype, 0, 0)
+		if err != nil {
+			return nil, err
+		}
+		merge, err := c.pipeline("merge", 0, 0)
+		if err != nil {
+			return nil, err
+		}
+		err = c.submit([]dispatch{
+			{minmax, []*buffer{in, partial}, [4]uint32{uint32(l.Inner), uint32(l.Depth), uint32(span), uint32(blocks)},
+				[3]uint32{uint32(min(blocks, int(c.info.MaxWorkGroupCount[0]))), uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[1]))), 1}},
+			{merge, []*buffer{partial, ranges}, [4]uint32{uint32(l.Depth), uint32(blocks)},
+				[3]uint32{uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[0]))), 1, 1}},
+		})
+		if err != nil {
+			return nil, err
+		}
+		keys := unsafe.Slice((*int32)(unsafe.Pointer(&ranges.data[0])), 2*l.Depth)
+		for i := range quants {
+			klo, khi := keys[2*i], keys[2*i+1]
+			lo, hi := float32(math.NaN()), float32(math.NaN())
+			if klo <= khi {
+				lo, hi = unkey(klo), unkey(khi)
+			}
+			quants[i] = cpu.ComputeQuant(minQ, maxQ, lo, hi)
+			bounds[i] = cpu.Bounds[float32]{Min: lo, Max: hi}
+		}
+	}
+	for i, q := range quants {
+		if !exact(q, bounds[i].Min, bounds[i].Max, c.info.DenormPreserve32) {
+			return nil, fmt.Errorf("%w: scale %g, inverse %g could meet subnormal values, which %s may flush", ErrInexact, q.Scale, q.Inv, c.info.Name)
+		}
+	}
+	qbuf, err := c.newBuffer(16 * l.Depth)
+	if err != nil {
+		return nil, err
+	}
+	defer c.free(qbuf)
+	qwords := unsafe.Slice((*uint32)(unsafe.Pointer(&qbuf.data[0])), 4*l.Depth)
+	for i, q := range quants {
+		qwords[4*i], qwords[4*i+1] = math.Float32bits(q.Min), math.Float32bits(q.Max)
+		qwords[4*i+2], qwords[4*i+3] = math.Float32bits(q.Scale), math.Float32bits(q.Inv)
+	}
+	out, err := c.newBuffer(len(dst))
+	if err != nil {
+		return nil, err
+	}
+	defer c.free(out)
+	var clamp uint32
+	if r.Given != nil {
+		clamp = 1
+	}
+	p, err := c.pipeline("qdq_"+dtype, uint32(r.Params.Round), clamp)
+	if err != nil {
+		return nil, err
+	}
+	words := ceilDiv(len(src), 4)
+	if err := c.submit([]dispatch{{p, []*buffer{in, out, qbuf}, [4]uint32{uint32(n), uint32(l.Inner), uint32(l.Depth)}, [3]uint32{c.groups(words, 0), 1, 1}}}); err != nil {
+		return nil, err
+	}
+	copy(dst, out.data[:len(dst)])
+	return quants, nil
+}
+
+// unkey turns an order-preserving key back into the float32 it came from.
+func unkey(k int32) float32 {
+	return math.Float32frombits(uint32(k ^ (k>>31)&0x7fffffff))
+}
