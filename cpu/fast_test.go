@@ -60,11 +60,14 @@ func TestRunStopsMidCall(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var calls atomic.Int64
+	done := make(chan struct{}) // closed once the context is cancelled
 	k := scalarFloat32
 	k.apply = func(dst, src []float32, q Quant[float32], clamp bool, mode RoundMode) {
 		if calls.Add(1) == 1 {
 			cancel()
+			close(done)
 		}
+		<-done // no call gets ahead of the cancellation
 		scalarFloat32.apply(dst, src, q, clamp, mode)
 	}
 	const depth, inner = 512, 1024
