@@ -42,11 +42,11 @@ func TestConformance(t *testing.T) {
 // for a stated reason, and all of them give the reference's bits.
 func TestConformanceGPU(t *testing.T) {
 	e := gpuEngine(t)
-	var onGPU, onCPU int // float32-computed dtypes only
+	var onGPU, onCPU int
 	reasons := map[string]int{}
 	qdqtest.Run(t, func(ctx context.Context, out, in qdq.Tensor, o qdq.Options) (qdq.Result, error) {
 		res, err := e.RunInto(ctx, out, in, o)
-		if err == nil && in.DType() != qdq.F64 { // float64 has no shaders yet
+		if err == nil {
 			if res.Backend == qdq.GPU {
 				onGPU++
 			} else {
@@ -57,7 +57,7 @@ func TestConformanceGPU(t *testing.T) {
 		return res, err
 	})
 	t.Logf("%d calls ran on the GPU, %d on the CPU: %v", onGPU, onCPU, reasons)
-	assert.Greater(t, onGPU, 10*onCPU, "almost every float32, float16 and bfloat16 call must run on the device")
+	assert.Greater(t, onGPU, 10*onCPU, "almost every call must run on the device")
 }
 
 func TestUnknownKernelsAreRefused(t *testing.T) {

@@ -342,7 +342,7 @@ func (e *Engine) run(ctx context.Context, out, in Tensor, c call) (Result, error
 		case BF16:
 			ch, err = runCPU(ctx, e.gpu.BFloat16, out.b16, in.b16, c)
 		case F64:
-			err = fmt.Errorf("%w: float64 has no GPU shaders yet", gpu.ErrInexact)
+			ch, err = runCPU(ctx, e.gpu.Float64, out.f64, in.f64, c)
 		}
 		switch {
 		case err == nil:

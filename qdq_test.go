@@ -147,12 +147,30 @@ func TestGPUEngineFallsBackPerCall(t *testing.T) {
 	assert.Equal(t, qdq.GPU, res.Backend)
 	assert.Empty(t, res.Fallback)
 
-	in64, err := qdq.NewTensor([]int{3}, []float64{-1, 0.3, 0.8})
+	// Subnormal values with a huge scale: exact only on a device that
+	// keeps subnormals, else the call runs on the CPU and says why.
+	tiny, err := qdq.NewTensor([]int{3}, []float32{1e-39, -3e-39, 5e-39})
 	require.NoError(t, err)
-	_, res, err = e.Run(context.Background(), in64, qdq.DefaultOptions())
+	_, res, err = e.Run(context.Background(), tiny, qdq.DefaultOptions())
+	require.NoError(t, err)
+	if res.Backend == qdq.CPU {
+		assert.Contains(t, res.Fallback, "subnormal")
+	}
+}
+
+func TestGPUWithoutFloat64FallsBack(t *testing.T) {
+	t.Setenv("QDQ_VULKAN_NO_FLOAT64", "1")
+	e := gpuEngine(t)
+	in, err := qdq.NewTensor([]int{3}, []float64{-1, 0.3, 0.8})
+	require.NoError(t, err)
+	out, res, err := e.Run(context.Background(), in, qdq.DefaultOptions())
 	require.NoError(t, err)
 	assert.Equal(t, qdq.CPU, res.Backend)
-	assert.Contains(t, res.Fallback, "float64")
+	assert.Contains(t, res.Fallback, "shaderFloat64")
+	want, _, err := qdqtest.Reference(t, in, qdq.DefaultOptions())
+	require.NoError(t, err)
+	_, same := qdqtest.Same(want, out)
+	assert.True(t, same)
 }
 
 // TestWithoutVulkanLoader runs this test binary again with the Vulkan

@@ -10,9 +10,11 @@ import "C"
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"sync"
 	"unsafe"
 
@@ -70,6 +72,9 @@ func Open(allowCPU bool) (*Context, error) {
 		in.close()
 		return nil, err
 	}
+	if os.Getenv(NoFloat64Env) == "1" {
+		d.Float64 = false
+	}
 	c := &Context{in: in, info: d, modules: map[string]vk.ShaderModule{}, pipelines: map[pipelineKey]vk.Pipeline{}}
 	if err := c.init(phys[d.Index]); err != nil {
 		c.Close()
@@ -110,8 +115,13 @@ func (c *Context) init(phys vk.PhysicalDevice) error {
 	if family < 0 {
 		return fmt.Errorf("%w: %s has no compute queue", ErrNoVulkan, c.info.Name)
 	}
+	var features vk.PhysicalDeviceFeatures
+	if c.info.Float64 {
+		features.ShaderFloat64 = vk.True // qdq_f64 declares the Float64 capability
+	}
 	info := vk.DeviceCreateInfo{
 		SType:                vk.StructureTypeDeviceCreateInfo,
+		PEnabledFeatures:     []vk.PhysicalDeviceFeatures{features},
 		QueueCreateInfoCount: 1,
 		PQueueCreateInfos: []vk.DeviceQueueCreateInfo{{
 			SType:            vk.StructureTypeDeviceQueueCreateInfo,
@@ -417,45 +427,106 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // Float32 fake-quantizes src into dst on the device, as cpu.Fast.Float32.
 func (c *Context) Float32(ctx context.Context, dst, src []float32, r cpu.Request[float32]) ([]cpu.Quant[float32], error) {
-	return c.run(ctx, "f32", bytesOf(dst), bytesOf(src), len(src), r)
+	return run(ctx, c, c.format32("f32"), bytesOf(dst), bytesOf(src), len(src), r)
 }
 
 // Float16 is Float32 for IEEE half bits.
 func (c *Context) Float16(ctx context.Context, dst, src []uint16, r cpu.Request[float32]) ([]cpu.Quant[float32], error) {
-	return c.run(ctx, "f16", bytesOf(dst), bytesOf(src), len(src), r)
+	return run(ctx, c, c.format32("f16"), bytesOf(dst), bytesOf(src), len(src), r)
 }
 
 // BFloat16 is Float32 for bfloat16 bits.
 func (c *Context) BFloat16(ctx context.Context, dst, src []uint16, r cpu.Request[float32]) ([]cpu.Quant[float32], error) {
-	return c.run(ctx, "bf16", bytesOf(dst), bytesOf(src), len(src), r)
+	return run(ctx, c, c.format32("bf16"), bytesOf(dst), bytesOf(src), len(src), r)
 }
 
-func bytesOf[T float32 | uint16](s []T) []byte {
+// Float64 is Float32 for float64, on devices with shaderFloat64; others
+// return ErrInexact.
+func (c *Context) Float64(ctx context.Context, dst, src []float64, r cpu.Request[float64]) ([]cpu.Quant[float64], error) {
+	if !c.info.Float64 {
+		return nil, fmt.Errorf("%w: %s has no shaderFloat64", ErrInexact, c.info.Name)
+	}
+	return run(ctx, c, format[float64]{
+		name: "f64", merge: "merge_f64", rangeSize: 16, quantSize: 32, words: 2,
+		unkey: func(b []byte) (float64, float64, bool) {
+			lo, hi := keyWords64(b[0:8]), keyWords64(b[8:16])
+			if int64(lo) > int64(hi) {
+				return 0, 0, false
+			}
+			return unkey64(lo), unkey64(hi), true
+		},
+		pack: func(q cpu.Quant[float64], b []byte) {
+			for i, v := range []float64{q.Min, q.Max, q.Scale, q.Inv} {
+				binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(v))
+			}
+		},
+		exact: func(q cpu.Quant[float64], lo, hi float64) bool {
+			return exactFor(float64(q.Scale), float64(q.Inv), lo, hi, 0x1p1021, 0x1p-1022, c.info.DenormPreserve64)
+		},
+	}, bytesOf(dst), bytesOf(src), len(src), r)
+}
+
+// format is what run needs to know of a storage type with compute type C.
+type format[C cpu.Float] struct {
+	name, merge string // shader module suffix, and the merge module
+	rangeSize   int    // bytes of one channel's key range
+	quantSize   int    // bytes of one channel's parameters
+	words       int    // 32-bit words per element (1 for 16-bit pairs too)
+	// unkey decodes a channel's key range; ok is false for no value.
+	unkey func(b []byte) (lo, hi C, ok bool)
+	pack  func(q cpu.Quant[C], b []byte)
+	exact func(q cpu.Quant[C], lo, hi C) bool
+}
+
+func (c *Context) format32(name string) format[float32] {
+	return format[float32]{
+		name: name, merge: "merge", rangeSize: 8, quantSize: 16, words: 1,
+		unkey: func(b []byte) (float32, float32, bool) {
+			klo, khi := int32(binary.LittleEndian.Uint32(b)), int32(binary.LittleEndian.Uint32(b[4:]))
+			if klo > khi {
+				return 0, 0, false
+			}
+			return unkey(klo), unkey(khi), true
+		},
+		pack: func(q cpu.Quant[float32], b []byte) {
+			for i, v := range []float32{q.Min, q.Max, q.Scale, q.Inv} {
+				binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+			}
+		},
+		exact: func(q cpu.Quant[float32], lo, hi float32) bool {
+			return exactFor(float64(q.Scale), float64(q.Inv), float64(lo), float64(hi), 0x1p125, 0x1p-126, c.info.DenormPreserve32)
+		},
+	}
+}
+
+func bytesOf[T float32 | float64 | uint16](s []T) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(s[0])))
 }
 
-// exact reports whether a channel is computed exactly by a device that
+// exactFor reports whether a channel is computed exactly by a device that
 // may flush subnormal floats, given the interval [lo, hi] that the values
 // reaching the multiplication lie in (the data's range, or the clamp's
 // bounds). With the range and the clamp done in integers, only two
 // multiplications can meet a subnormal: x*scale with a subnormal x
-// matters only when scale >= 2^125 (else the product is below 1/2 and
-// rounds to a zero of the same sign either way), and r*inverse only when
-// the inverse scale is below 2^-126.
-func exact(q cpu.Quant[float32], lo, hi float32, preserve bool) bool {
+// matters only when scale >= big (2^125 for float32: else the product is
+// below 1/2 and rounds to a zero of the same sign either way), and
+// r*inverse only when the inverse scale is below tiny, the smallest normal.
+func exactFor(scale, inv, lo, hi, big, tiny float64, preserve bool) bool {
 	if preserve {
 		return true
 	}
-	const tiny = 0x1p-126
 	subnormals := lo < tiny && hi > -tiny && !(lo == 0 && hi == 0)
-	if s := math.Abs(float64(q.Scale)); s >= 0x1p125 && subnormals {
+	if math.Abs(scale) >= big && subnormals {
 		return false
 	}
-	inv := math.Abs(float64(q.Inv))
+	inv = math.Abs(inv)
 	return !(inv != 0 && inv < tiny)
 }
 
-func (c *Context) run(ctx context.Context, dtype string, dst, src []byte, n int, r cpu.Request[float32]) ([]cpu.Quant[float32], error) {
+// run runs one call: the reduction passes when the range comes from the
+// data, the channels' parameters on the host (cpu.ComputeQuant, the CPU's
+// own code), then the fused pass.
+func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []byte, n int, r cpu.Request[C]) ([]cpu.Quant[C], error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -466,10 +537,10 @@ func (c *Context) run(ctx context.Context, dtype string, dst, src []byte, n int,
 	}
 	l := r.Layout
 	minQ, maxQ := r.Params.Levels()
-	quants := make([]cpu.Quant[float32], l.Depth)
+	quants := make([]cpu.Quant[C], l.Depth)
 	if n == 0 {
 		for i := range quants {
-			lo, hi := float32(math.NaN()), float32(math.NaN())
+			lo, hi := C(math.NaN()), C(math.NaN())
 			if r.Given != nil {
 				lo, hi = r.Given[i].Min, r.Given[i].Max
 			}
@@ -489,30 +560,30 @@ func (c *Context) run(ctx context.Context, dtype string, dst, src []byte, n int,
 
 	// bounds holds, per channel, the interval the values reaching the
 	// multiplication lie in.
-	bounds := make([]cpu.Bounds[float32], l.Depth)
+	bounds := make([]cpu.Bounds[C], l.Depth)
 	if r.Given != nil {
 		for i, b := range r.Given {
 			quants[i] = cpu.ComputeQuant(minQ, maxQ, b.Min, b.Max)
-			bounds[i] = cpu.Bounds[float32]{Min: quants[i].Min, Max: quants[i].Max}
+			bounds[i] = cpu.Bounds[C]{Min: quants[i].Min, Max: quants[i].Max}
 		}
 	} else {
 		span := l.Outer * l.Inner
 		blocks := max(1, min(ceilDiv(span, workgroup*64), 1024))
-		partial, err := c.newBuffer(8 * l.Depth * blocks)
+		partial, err := c.newBuffer(f.rangeSize * l.Depth * blocks)
 		if err != nil {
 			return nil, err
 		}
 		defer c.free(partial)
-		ranges, err := c.newBuffer(8 * l.Depth)
+		ranges, err := c.newBuffer(f.rangeSize * l.Depth)
 		if err != nil {
 			return nil, err
 		}
 		defer c.free(ranges)
-		minmax, err := c.pipeline("minmax_"+dtype, 0, 0)
+		minmax, err := c.pipeline("minmax_"+f.name, 0, 0)
 		if err != nil {
 			return nil, err
 		}
-		merge, err := c.pipeline("merge", 0, 0)
+		merge, err := c.pipeline(f.merge, 0, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -525,31 +596,27 @@ func (c *Context) run(ctx context.Context, dtype string, dst, src []byte, n int,
 		if err != nil {
 			return nil, err
 		}
-		keys := unsafe.Slice((*int32)(unsafe.Pointer(&ranges.data[0])), 2*l.Depth)
 		for i := range quants {
-			klo, khi := keys[2*i], keys[2*i+1]
-			lo, hi := float32(math.NaN()), float32(math.NaN())
-			if klo <= khi {
-				lo, hi = unkey(klo), unkey(khi)
+			lo, hi, ok := f.unkey(ranges.data[i*f.rangeSize:])
+			if !ok {
+				lo, hi = C(math.NaN()), C(math.NaN())
 			}
 			quants[i] = cpu.ComputeQuant(minQ, maxQ, lo, hi)
-			bounds[i] = cpu.Bounds[float32]{Min: lo, Max: hi}
+			bounds[i] = cpu.Bounds[C]{Min: lo, Max: hi}
 		}
 	}
 	for i, q := range quants {
-		if !exact(q, bounds[i].Min, bounds[i].Max, c.info.DenormPreserve32) {
+		if !f.exact(q, bounds[i].Min, bounds[i].Max) {
 			return nil, fmt.Errorf("%w: scale %g, inverse %g could meet subnormal values, which %s may flush", ErrInexact, q.Scale, q.Inv, c.info.Name)
 		}
 	}
-	qbuf, err := c.newBuffer(16 * l.Depth)
+	qbuf, err := c.newBuffer(f.quantSize * l.Depth)
 	if err != nil {
 		return nil, err
 	}
 	defer c.free(qbuf)
-	qwords := unsafe.Slice((*uint32)(unsafe.Pointer(&qbuf.data[0])), 4*l.Depth)
 	for i, q := range quants {
-		qwords[4*i], qwords[4*i+1] = math.Float32bits(q.Min), math.Float32bits(q.Max)
-		qwords[4*i+2], qwords[4*i+3] = math.Float32bits(q.Scale), math.Float32bits(q.Inv)
+		f.pack(q, qbuf.data[i*f.quantSize:])
 	}
 	out, err := c.newBuffer(len(dst))
 	if err != nil {
@@ -560,12 +627,12 @@ func (c *Context) run(ctx context.Context, dtype string, dst, src []byte, n int,
 	if r.Given != nil {
 		clamp = 1
 	}
-	p, err := c.pipeline("qdq_"+dtype, uint32(r.Params.Round), clamp)
+	p, err := c.pipeline("qdq_"+f.name, uint32(r.Params.Round), clamp)
 	if err != nil {
 		return nil, err
 	}
-	words := ceilDiv(len(src), 4)
-	if err := c.submit([]dispatch{{p, []*buffer{in, out, qbuf}, [4]uint32{uint32(n), uint32(l.Inner), uint32(l.Depth)}, [3]uint32{c.groups(words, 0), 1, 1}}}); err != nil {
+	items := ceilDiv(len(src), 4*f.words)
+	if err := c.submit([]dispatch{{p, []*buffer{in, out, qbuf}, [4]uint32{uint32(n), uint32(l.Inner), uint32(l.Depth)}, [3]uint32{c.groups(items, 0), 1, 1}}}); err != nil {
 		return nil, err
 	}
 	copy(dst, out.data[:len(dst)])
@@ -575,4 +642,17 @@ func (c *Context) run(ctx context.Context, dtype string, dst, src []byte, n int,
 // unkey turns an order-preserving key back into the float32 it came from.
 func unkey(k int32) float32 {
 	return math.Float32frombits(uint32(k ^ (k>>31)&0x7fffffff))
+}
+
+// keyWords64 reads a float64 key stored as (low, high) words.
+func keyWords64(b []byte) uint64 {
+	return uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[4:]))<<32
+}
+
+// unkey64 turns an order-preserving float64 key back into the value.
+func unkey64(k uint64) float64 {
+	if int64(k) < 0 {
+		k ^= 0x7fffffffffffffff
+	}
+	return math.Float64frombits(k)
 }

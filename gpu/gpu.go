@@ -95,6 +95,11 @@ const DeviceEnv = "QDQ_VULKAN_DEVICE"
 // a machine without Vulkan).
 const LibraryEnv = "QDQ_VULKAN_LIBRARY"
 
+// NoFloat64Env, set to 1, makes Open treat the device as lacking
+// shaderFloat64, so that float64 calls take the CPU path (for tests of
+// that path on devices that have it).
+const NoFloat64Env = "QDQ_VULKAN_NO_FLOAT64"
+
 // Choose picks the device to run on among devs. want is an index or a name
 // substring (DeviceEnv's syntax); empty means the best by type: discrete,
 // then integrated, virtual, other, and a CPU implementation (such as Mesa's

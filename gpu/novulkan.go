@@ -38,6 +38,11 @@ func (c *Context) Float16(context.Context, []uint16, []uint16, cpu.Request[float
 	return nil, errNoSupport
 }
 
+// Float64 reports that this build has no Vulkan support.
+func (c *Context) Float64(context.Context, []float64, []float64, cpu.Request[float64]) ([]cpu.Quant[float64], error) {
+	return nil, errNoSupport
+}
+
 // BFloat16 reports that this build has no Vulkan support.
 func (c *Context) BFloat16(context.Context, []uint16, []uint16, cpu.Request[float32]) ([]cpu.Quant[float32], error) {
 	return nil, errNoSupport

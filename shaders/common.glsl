@@ -95,3 +95,32 @@ bool lessTF(uint a, uint b) {
 	}
 	return key32(a) < key32(b);
 }
+
+// float64 values travel as pairs of 32-bit words (low, high), so that
+// comparisons are exact integer operations here too.
+
+bool isNaN64(uvec2 w) {
+	uint h = w.y & 0x7fffffffu;
+	return h > 0x7ff00000u || (h == 0x7ff00000u && w.x != 0u);
+}
+
+// key64 maps float64 words to an order-preserving key: negative values
+// have their magnitude bits flipped; keys compare as (int(high), low).
+uvec2 key64(uvec2 w) {
+	if ((w.y & 0x80000000u) != 0u) {
+		return uvec2(~w.x, w.y ^ 0x7fffffffu);
+	}
+	return w;
+}
+
+bool keyLess64(uvec2 a, uvec2 b) {
+	return int(a.y) < int(b.y) || (a.y == b.y && a.x < b.x);
+}
+
+// lessTF64 is IEEE's a < b on float64 words, exactly, as lessTF.
+bool lessTF64(uvec2 a, uvec2 b) {
+	if (isNaN64(a) || isNaN64(b) || ((a.y | b.y) & 0x7fffffffu) == 0u && (a.x | b.x) == 0u) {
+		return false;
+	}
+	return keyLess64(key64(a), key64(b));
+}

@@ -1,0 +1,42 @@
+#version 450
+// qdq.comp for float64 (needs shaderFloat64): values and parameters travel
+// as (low, high) word pairs; the arithmetic is double precision, each step
+// precise.
+
+#include "common.glsl"
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint ROUND_MODE = 0u; // 0 HALF_TO_EVEN, 1 HALF_UP
+layout(constant_id = 2) const bool CLAMP = false;
+
+layout(std430, binding = 0) readonly buffer Src { uvec2 src[]; };
+layout(std430, binding = 1) writeonly buffer Dst { uvec2 dst[]; };
+layout(std430, binding = 2) readonly buffer Quant { uvec2 quant[]; }; // min, max, scale, inverse per channel
+
+layout(push_constant) uniform Push {
+	uint count;
+	uint inner;
+	uint depth;
+} pc;
+
+void main() {
+	uint stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+	for (uint e = gl_GlobalInvocationID.x; e < pc.count; e += stride) {
+		uint q = 4u * ((e / pc.inner) % pc.depth);
+		uvec2 v = src[e];
+		if (CLAMP) { // Eigen's cwiseMin(max) then cwiseMax(min)
+			uvec2 m = lessTF64(quant[q + 1u], v) ? quant[q + 1u] : v;
+			v = lessTF64(m, quant[q]) ? quant[q] : m;
+		}
+		precise double z = packDouble2x32(v) * packDouble2x32(quant[q + 2u]);
+		precise double r;
+		if (ROUND_MODE == 1u) {
+			precise double h = z + 0.5LF;
+			r = floor(h);
+		} else {
+			r = roundEven(z);
+		}
+		precise double y = r * packDouble2x32(quant[q + 3u]);
+		dst[e] = unpackDouble2x32(y);
+	}
+}
