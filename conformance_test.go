@@ -65,3 +65,12 @@ func TestUnknownKernelsAreRefused(t *testing.T) {
 	require.ErrorIs(t, err, qdq.ErrBackend)
 	require.Equal(t, "scalar", qdq.CPUKernels()[0])
 }
+
+// TestConformanceGPUChunked runs the suite again with every dispatch
+// limited to 4 KiB, so that every way of splitting a tensor (whole slabs,
+// rows of one slab, pieces of one row) runs on small tensors.
+func TestConformanceGPUChunked(t *testing.T) {
+	t.Setenv("QDQ_VULKAN_MAX_CHUNK", "4096")
+	e := gpuEngine(t)
+	qdqtest.Run(t, e.RunInto)
+}

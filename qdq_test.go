@@ -277,3 +277,48 @@ func TestOutputErrorsNameTheOutput(t *testing.T) {
 	require.ErrorIs(t, err, qdq.ErrShape)
 	assert.Equal(t, "qdq: output: data has 2 elements but shape [3] needs 3", err.Error())
 }
+
+// TestGPULargeTensors crosses the device's limits for real: a tensor over
+// 128 MiB (lavapipe's maxStorageBufferRange, so it is split), more than
+// 65,535 workgroups of 256 in one dispatch, and more than 65,535
+// channels. Results must equal the CPU's.
+func TestGPULargeTensors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large tensors are skipped with -short")
+	}
+	e := gpuEngine(t)
+	cpuEngine, err := qdq.NewEngine(qdq.Config{Backend: qdq.CPU})
+	require.NoError(t, err)
+	for _, c := range []struct {
+		shape []int
+		axis  int
+		given bool
+	}{
+		{[]int{2, 17 << 20}, -1, false}, // 34Mi float32: 136 MiB
+		{[]int{17 << 20}, -1, true},     // 17Mi elements: 68K workgroups
+		{[]int{70001, 3}, 0, false},     // 70,001 channels
+	} {
+		n := 1
+		for _, d := range c.shape {
+			n *= d
+		}
+		data := make([]float32, n)
+		for i := range data {
+			data[i] = float32(math.Sin(float64(i)*0.001)) * float32(1+i%7)
+		}
+		in, err := qdq.NewTensor(c.shape, data)
+		require.NoError(t, err)
+		o := qdq.DefaultOptions()
+		o.Axis = c.axis
+		if c.given {
+			o.RangeGiven, o.InputMin, o.InputMax = true, []float64{-3}, []float64{2}
+		}
+		got, res, err := e.Run(context.Background(), in, o)
+		require.NoError(t, err, "%v", c.shape)
+		assert.Equal(t, qdq.GPU, res.Backend, "%v: %s", c.shape, res.Fallback)
+		want, _, err := cpuEngine.Run(context.Background(), in, o)
+		require.NoError(t, err)
+		i, same := qdqtest.Same(want, got)
+		assert.True(t, same, "%v axis %d: element %d differs", c.shape, c.axis, i)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strconv"
 	"sync"
 	"unsafe"
 
@@ -448,13 +449,8 @@ func (c *Context) Float64(ctx context.Context, dst, src []float64, r cpu.Request
 	}
 	return run(ctx, c, format[float64]{
 		name: "f64", merge: "merge_f64", rangeSize: 16, quantSize: 32, words: 2,
-		unkey: func(b []byte) (float64, float64, bool) {
-			lo, hi := keyWords64(b[0:8]), keyWords64(b[8:16])
-			if int64(lo) > int64(hi) {
-				return 0, 0, false
-			}
-			return unkey64(lo), unkey64(hi), true
-		},
+		keys:  func(b []byte) (int64, int64) { return int64(keyWords64(b[0:8])), int64(keyWords64(b[8:16])) },
+		value: func(k int64) float64 { return unkey64(uint64(k)) },
 		pack: func(q cpu.Quant[float64], b []byte) {
 			for i, v := range []float64{q.Min, q.Max, q.Scale, q.Inv} {
 				binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(v))
@@ -472,8 +468,11 @@ type format[C cpu.Float] struct {
 	rangeSize   int    // bytes of one channel's key range
 	quantSize   int    // bytes of one channel's parameters
 	words       int    // 32-bit words per element (1 for 16-bit pairs too)
-	// unkey decodes a channel's key range; ok is false for no value.
-	unkey func(b []byte) (lo, hi C, ok bool)
+	// keys decodes a channel's key range as int64 keys, which order as the
+	// values do; lo > hi means no value.
+	keys func(b []byte) (lo, hi int64)
+	// value turns a key back into its value.
+	value func(k int64) C
 	pack  func(q cpu.Quant[C], b []byte)
 	exact func(q cpu.Quant[C], lo, hi C) bool
 }
@@ -481,13 +480,10 @@ type format[C cpu.Float] struct {
 func (c *Context) format32(name string) format[float32] {
 	return format[float32]{
 		name: name, merge: "merge", rangeSize: 8, quantSize: 16, words: 1,
-		unkey: func(b []byte) (float32, float32, bool) {
-			klo, khi := int32(binary.LittleEndian.Uint32(b)), int32(binary.LittleEndian.Uint32(b[4:]))
-			if klo > khi {
-				return 0, 0, false
-			}
-			return unkey(klo), unkey(khi), true
+		keys: func(b []byte) (int64, int64) {
+			return int64(int32(binary.LittleEndian.Uint32(b))), int64(int32(binary.LittleEndian.Uint32(b[4:])))
 		},
+		value: func(k int64) float32 { return unkey(int32(k)) },
 		pack: func(q cpu.Quant[float32], b []byte) {
 			for i, v := range []float32{q.Min, q.Max, q.Scale, q.Inv} {
 				binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
@@ -523,9 +519,67 @@ func exactFor(scale, inv, lo, hi, big, tiny float64, preserve bool) bool {
 	return !(inv != 0 && inv < tiny)
 }
 
-// run runs one call: the reduction passes when the range comes from the
-// data, the channels' parameters on the host (cpu.ComputeQuant, the CPU's
-// own code), then the fused pass.
+// MaxChunkEnv caps, in bytes, how much of a tensor one dispatch sees
+// (normally the device's maxStorageBufferRange); tests set it small to
+// exercise the chunking.
+const MaxChunkEnv = "QDQ_VULKAN_MAX_CHUNK"
+
+// chunk is a contiguous run of a tensor's elements that the shaders see
+// as a tensor of its own: layout, first element, and the channel its
+// channel 0 is.
+type chunk struct {
+	layout  cpu.Layout
+	first   int
+	channel int
+}
+
+// chunks splits layout l into runs of at most limit elements: whole slabs
+// (every channel of some outer indexes) where a slab fits, else whole rows
+// of one slab, else pieces of one row.
+func chunks(l cpu.Layout, limit int) []chunk {
+	slab, n := l.Depth*l.Inner, l.Len()
+	if n <= limit {
+		return []chunk{{layout: l}}
+	}
+	var cs []chunk
+	switch {
+	case slab <= limit:
+		k := limit / slab
+		for o := 0; o < l.Outer; o += k {
+			cs = append(cs, chunk{layout: cpu.Layout{Outer: min(k, l.Outer-o), Depth: l.Depth, Inner: l.Inner}, first: o * slab})
+		}
+	case l.Inner <= limit:
+		k := limit / l.Inner
+		for o := range l.Outer {
+			for c := 0; c < l.Depth; c += k {
+				cs = append(cs, chunk{layout: cpu.Layout{Outer: 1, Depth: min(k, l.Depth-c), Inner: l.Inner}, first: o*slab + c*l.Inner, channel: c})
+			}
+		}
+	default:
+		for o := range l.Outer {
+			for c := range l.Depth {
+				for i := 0; i < l.Inner; i += limit {
+					cs = append(cs, chunk{layout: cpu.Layout{Outer: 1, Depth: 1, Inner: min(limit, l.Inner-i)}, first: o*slab + c*l.Inner + i, channel: c})
+				}
+			}
+		}
+	}
+	return cs
+}
+
+// chunkLimit is the most elements of size bytes one dispatch sees.
+func (c *Context) chunkLimit(size int) int {
+	limit := min(c.info.MaxStorageBufferRange, 1<<30)
+	if v, err := strconv.ParseUint(os.Getenv(MaxChunkEnv), 10, 64); err == nil && v > 0 {
+		limit = min(limit, v)
+	}
+	return max(2, int(limit)/size&^1) // even, so 16-bit pairs stay whole
+}
+
+// run runs one call chunk by chunk: the reduction passes when the range
+// comes from the data (their per-chunk key ranges folded on the host), the
+// channels' parameters on the host (cpu.ComputeQuant, the CPU's own
+// code), then the fused pass.
 func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []byte, n int, r cpu.Request[C]) ([]cpu.Quant[C], error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -538,68 +592,74 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 	l := r.Layout
 	minQ, maxQ := r.Params.Levels()
 	quants := make([]cpu.Quant[C], l.Depth)
-	if n == 0 {
+	// bounds holds, per channel, the interval the values reaching the
+	// multiplication lie in.
+	bounds := make([]cpu.Bounds[C], l.Depth)
+	if n == 0 || r.Given != nil {
 		for i := range quants {
 			lo, hi := C(math.NaN()), C(math.NaN())
 			if r.Given != nil {
 				lo, hi = r.Given[i].Min, r.Given[i].Max
 			}
 			quants[i] = cpu.ComputeQuant(minQ, maxQ, lo, hi)
-		}
-		return quants, nil
-	}
-	if uint64(len(src)) > c.info.MaxStorageBufferRange || n > math.MaxUint32/2 {
-		return nil, fmt.Errorf("%w: %d bytes exceed the device's storage buffer range (%d)", ErrInexact, len(src), c.info.MaxStorageBufferRange)
-	}
-	in, err := c.newBuffer(len(src))
-	if err != nil {
-		return nil, err
-	}
-	defer c.free(in)
-	copy(in.data, src)
-
-	// bounds holds, per channel, the interval the values reaching the
-	// multiplication lie in.
-	bounds := make([]cpu.Bounds[C], l.Depth)
-	if r.Given != nil {
-		for i, b := range r.Given {
-			quants[i] = cpu.ComputeQuant(minQ, maxQ, b.Min, b.Max)
 			bounds[i] = cpu.Bounds[C]{Min: quants[i].Min, Max: quants[i].Max}
 		}
-	} else {
-		span := l.Outer * l.Inner
-		blocks := max(1, min(ceilDiv(span, workgroup*64), 1024))
-		partial, err := c.newBuffer(f.rangeSize * l.Depth * blocks)
+		if n == 0 {
+			return quants, nil
+		}
+	}
+	size := len(src) / n
+	parts := chunks(l, c.chunkLimit(size))
+	if len(parts) > 1 && n > math.MaxUint32/2 {
+		return nil, fmt.Errorf("%w: %d elements are beyond 32-bit indexes", ErrInexact, n)
+	}
+	// upload copies a chunk's elements into a fresh buffer; with one
+	// chunk the reduction and the fused pass share it.
+	var kept *buffer
+	defer func() { c.free(kept) }()
+	upload := func(p chunk) (*buffer, error) {
+		if kept != nil {
+			return kept, nil
+		}
+		b, err := c.newBuffer(p.layout.Len() * size)
 		if err != nil {
 			return nil, err
 		}
-		defer c.free(partial)
-		ranges, err := c.newBuffer(f.rangeSize * l.Depth)
-		if err != nil {
-			return nil, err
+		copy(b.data, src[p.first*size:(p.first+p.layout.Len())*size])
+		if len(parts) == 1 {
+			kept = b
 		}
-		defer c.free(ranges)
-		minmax, err := c.pipeline("minmax_"+f.name, 0, 0)
-		if err != nil {
-			return nil, err
+		return b, nil
+	}
+	release := func(b *buffer) {
+		if b != kept {
+			c.free(b)
 		}
-		merge, err := c.pipeline(f.merge, 0, 0)
-		if err != nil {
-			return nil, err
+	}
+
+	if r.Given == nil {
+		klo, khi := make([]int64, l.Depth), make([]int64, l.Depth)
+		for i := range klo {
+			klo[i], khi[i] = math.MaxInt64, math.MinInt64
 		}
-		err = c.submit([]dispatch{
-			{minmax, []*buffer{in, partial}, [4]uint32{uint32(l.Inner), uint32(l.Depth), uint32(span), uint32(blocks)},
-				[3]uint32{uint32(min(blocks, int(c.info.MaxWorkGroupCount[0]))), uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[1]))), 1}},
-			{merge, []*buffer{partial, ranges}, [4]uint32{uint32(l.Depth), uint32(blocks)},
-				[3]uint32{uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[0]))), 1, 1}},
-		})
-		if err != nil {
-			return nil, err
+		for _, p := range parts {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			in, err := upload(p)
+			if err != nil {
+				return nil, err
+			}
+			err = reduce(c, f, in, p, klo, khi)
+			release(in)
+			if err != nil {
+				return nil, err
+			}
 		}
 		for i := range quants {
-			lo, hi, ok := f.unkey(ranges.data[i*f.rangeSize:])
-			if !ok {
-				lo, hi = C(math.NaN()), C(math.NaN())
+			lo, hi := C(math.NaN()), C(math.NaN())
+			if klo[i] <= khi[i] {
+				lo, hi = f.value(klo[i]), f.value(khi[i])
 			}
 			quants[i] = cpu.ComputeQuant(minQ, maxQ, lo, hi)
 			bounds[i] = cpu.Bounds[C]{Min: lo, Max: hi}
@@ -610,19 +670,6 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 			return nil, fmt.Errorf("%w: scale %g, inverse %g could meet subnormal values, which %s may flush", ErrInexact, q.Scale, q.Inv, c.info.Name)
 		}
 	}
-	qbuf, err := c.newBuffer(f.quantSize * l.Depth)
-	if err != nil {
-		return nil, err
-	}
-	defer c.free(qbuf)
-	for i, q := range quants {
-		f.pack(q, qbuf.data[i*f.quantSize:])
-	}
-	out, err := c.newBuffer(len(dst))
-	if err != nil {
-		return nil, err
-	}
-	defer c.free(out)
 	var clamp uint32
 	if r.Given != nil {
 		clamp = 1
@@ -631,12 +678,87 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 	if err != nil {
 		return nil, err
 	}
-	items := ceilDiv(len(src), 4*f.words)
-	if err := c.submit([]dispatch{{p, []*buffer{in, out, qbuf}, [4]uint32{uint32(n), uint32(l.Inner), uint32(l.Depth)}, [3]uint32{c.groups(items, 0), 1, 1}}}); err != nil {
-		return nil, err
+	for _, part := range parts {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := apply(c, f, p, upload, release, part, quants, dst[part.first*size:(part.first+part.layout.Len())*size]); err != nil {
+			return nil, err
+		}
+	}
+	return quants, nil
+}
+
+// reduce runs the reduction passes over one chunk and folds its channels'
+// key ranges into klo and khi.
+func reduce[C cpu.Float](c *Context, f format[C], in *buffer, p chunk, klo, khi []int64) error {
+	l := p.layout
+	span := l.Outer * l.Inner
+	blocks := max(1, min(ceilDiv(span, workgroup*64), 1024))
+	partial, err := c.newBuffer(f.rangeSize * l.Depth * blocks)
+	if err != nil {
+		return err
+	}
+	defer c.free(partial)
+	ranges, err := c.newBuffer(f.rangeSize * l.Depth)
+	if err != nil {
+		return err
+	}
+	defer c.free(ranges)
+	minmax, err := c.pipeline("minmax_"+f.name, 0, 0)
+	if err != nil {
+		return err
+	}
+	merge, err := c.pipeline(f.merge, 0, 0)
+	if err != nil {
+		return err
+	}
+	err = c.submit([]dispatch{
+		{minmax, []*buffer{in, partial}, [4]uint32{uint32(l.Inner), uint32(l.Depth), uint32(span), uint32(blocks)},
+			[3]uint32{uint32(min(blocks, int(c.info.MaxWorkGroupCount[0]))), uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[1]))), 1}},
+		{merge, []*buffer{partial, ranges}, [4]uint32{uint32(l.Depth), uint32(blocks)},
+			[3]uint32{uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[0]))), 1, 1}},
+	})
+	if err != nil {
+		return err
+	}
+	for i := range l.Depth {
+		lo, hi := f.keys(ranges.data[i*f.rangeSize:])
+		ch := p.channel + i
+		klo[ch], khi[ch] = min(klo[ch], lo), max(khi[ch], hi)
+	}
+	return nil
+}
+
+// apply runs the fused pass over one chunk into dst, its bytes of the
+// output.
+func apply[C cpu.Float](c *Context, f format[C], p vk.Pipeline, upload func(chunk) (*buffer, error), release func(*buffer),
+	part chunk, quants []cpu.Quant[C], dst []byte) error {
+	l := part.layout
+	in, err := upload(part)
+	if err != nil {
+		return err
+	}
+	defer release(in)
+	qbuf, err := c.newBuffer(f.quantSize * l.Depth)
+	if err != nil {
+		return err
+	}
+	defer c.free(qbuf)
+	for i, q := range quants[part.channel : part.channel+l.Depth] {
+		f.pack(q, qbuf.data[i*f.quantSize:])
+	}
+	out, err := c.newBuffer(len(dst))
+	if err != nil {
+		return err
+	}
+	defer c.free(out)
+	items := ceilDiv(len(dst), 4*f.words)
+	if err := c.submit([]dispatch{{p, []*buffer{in, out, qbuf}, [4]uint32{uint32(l.Len()), uint32(l.Inner), uint32(l.Depth)}, [3]uint32{c.groups(items, 0), 1, 1}}}); err != nil {
+		return err
 	}
 	copy(dst, out.data[:len(dst)])
-	return quants, nil
+	return nil
 }
 
 // unkey turns an order-preserving key back into the float32 it came from.
