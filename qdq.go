@@ -39,6 +39,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/qdqvk/qdq/cpu"
@@ -277,6 +278,9 @@ type Result struct {
 	// without shaders, values the device cannot treat exactly, a tensor
 	// beyond its limits), or is empty.
 	Fallback string
+	// KernelTime is how long the GPU's shaders ran, from its timestamps
+	// (zero on the CPU, or where the device has no timestamps).
+	KernelTime time.Duration
 }
 
 // Run fake-quantizes in and returns a new tensor of the same dtype and
@@ -334,6 +338,8 @@ func (e *Engine) run(ctx context.Context, out, in Tensor, c call) (Result, error
 		fallback string
 	)
 	if e.gpu != nil {
+		var stats gpu.Stats
+		ctx := gpu.WithStats(ctx, &stats)
 		switch in.dtype {
 		case F32:
 			ch, err = runCPU(ctx, e.gpu.Float32, out.f32, in.f32, c)
@@ -346,7 +352,7 @@ func (e *Engine) run(ctx context.Context, out, in Tensor, c call) (Result, error
 		}
 		switch {
 		case err == nil:
-			return Result{Backend: GPU, Channels: ch}, nil
+			return Result{Backend: GPU, Channels: ch, KernelTime: stats.Kernel}, nil
 		case !errors.Is(err, gpu.ErrInexact):
 			return Result{}, fmt.Errorf("qdq: %w", err)
 		}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"time"
 	"unsafe"
 
 	vk "github.com/vulkan-go/vulkan"
@@ -47,7 +48,15 @@ type Context struct {
 	fence     vk.Fence
 	modules   map[string]vk.ShaderModule
 	pipelines map[pipelineKey]vk.Pipeline
-	closed    bool
+	cache     vk.PipelineCache
+	queries   vk.QueryPool // two timestamps, or null without timestamp support
+	// timestampPeriod is nanoseconds per timestamp tick.
+	timestampPeriod float64
+	// direct is set when buffers can be device-local and mapped at once,
+	// so that no staging copies are needed.
+	direct  bool
+	buffers map[string]*buffer
+	closed  bool
 }
 
 type pipelineKey struct {
@@ -76,7 +85,8 @@ func Open(allowCPU bool) (*Context, error) {
 	if os.Getenv(NoFloat64Env) == "1" {
 		d.Float64 = false
 	}
-	c := &Context{in: in, info: d, modules: map[string]vk.ShaderModule{}, pipelines: map[pipelineKey]vk.Pipeline{}}
+	c := &Context{in: in, info: d, modules: map[string]vk.ShaderModule{}, pipelines: map[pipelineKey]vk.Pipeline{},
+		buffers: map[string]*buffer{}}
 	if err := c.init(phys[d.Index]); err != nil {
 		c.Close()
 		return nil, err
@@ -116,6 +126,7 @@ func (c *Context) init(phys vk.PhysicalDevice) error {
 	if family < 0 {
 		return fmt.Errorf("%w: %s has no compute queue", ErrNoVulkan, c.info.Name)
 	}
+	c.direct = os.Getenv(StagingEnv) != "1" && c.hasLargeMappableLocalMemory()
 	var features vk.PhysicalDeviceFeatures
 	if c.info.Float64 {
 		features.ShaderFloat64 = vk.True // qdq_f64 declares the Float64 capability
@@ -189,9 +200,49 @@ func (c *Context) init(phys vk.PhysicalDevice) error {
 	}
 	c.cmd = cmds[0]
 	var fence vk.Fence
-	err := vkErr("vkCreateFence", vk.CreateFence(c.dev, &vk.FenceCreateInfo{SType: vk.StructureTypeFenceCreateInfo}, nil, &fence))
+	if err := vkErr("vkCreateFence", vk.CreateFence(c.dev, &vk.FenceCreateInfo{SType: vk.StructureTypeFenceCreateInfo}, nil, &fence)); err != nil {
+		return err
+	}
 	c.fence = fence
-	return err
+	var cache vk.PipelineCache
+	if err := vkErr("vkCreatePipelineCache", vk.CreatePipelineCache(c.dev, &vk.PipelineCacheCreateInfo{
+		SType: vk.StructureTypePipelineCacheCreateInfo,
+	}, nil, &cache)); err != nil {
+		return err
+	}
+	c.cache = cache
+	if families[family].TimestampValidBits > 0 && c.info.TimestampPeriod > 0 {
+		var queries vk.QueryPool
+		if err := vkErr("vkCreateQueryPool", vk.CreateQueryPool(c.dev, &vk.QueryPoolCreateInfo{
+			SType: vk.StructureTypeQueryPoolCreateInfo, QueryType: vk.QueryTypeTimestamp, QueryCount: 2,
+		}, nil, &queries)); err != nil {
+			return err
+		}
+		c.queries = queries
+		c.timestampPeriod = float64(c.info.TimestampPeriod)
+	}
+	return nil
+}
+
+// StagingEnv, set to 1, makes the context copy through a staging buffer
+// even where device-local memory is host-visible (for tests of that path).
+const StagingEnv = "QDQ_VULKAN_STAGING"
+
+// hasLargeMappableLocalMemory reports whether some memory type is
+// device-local, host-visible and coherent in a heap of at least 1 GiB
+// (UMA, resizable BAR, lavapipe): buffers there need no staging copies.
+func (c *Context) hasLargeMappableLocalMemory() bool {
+	want := vk.MemoryPropertyFlags(vk.MemoryPropertyDeviceLocalBit | vk.MemoryPropertyHostVisibleBit | vk.MemoryPropertyHostCoherentBit)
+	for i := range int(c.memory.MemoryTypeCount) {
+		t := c.memory.MemoryTypes[i]
+		t.Deref()
+		h := c.memory.MemoryHeaps[t.HeapIndex]
+		h.Deref()
+		if t.PropertyFlags&want == want && h.Size >= 1<<30 {
+			return true
+		}
+	}
+	return false
 }
 
 // Close releases every Vulkan object. It is idempotent.
@@ -204,8 +255,17 @@ func (c *Context) Close() error {
 	c.closed = true
 	if c.dev != nil {
 		vk.DeviceWaitIdle(c.dev)
+		for _, b := range c.buffers {
+			c.free(b)
+		}
 		for _, p := range c.pipelines {
 			vk.DestroyPipeline(c.dev, p, nil)
+		}
+		if c.cache != vk.NullPipelineCache {
+			vk.DestroyPipelineCache(c.dev, c.cache, nil)
+		}
+		if c.queries != vk.NullQueryPool {
+			vk.DestroyQueryPool(c.dev, c.queries, nil)
 		}
 		for _, m := range c.modules {
 			vk.DestroyShaderModule(c.dev, m, nil)
@@ -263,7 +323,7 @@ func (c *Context) pipeline(module string, round, clamp uint32) (vk.Pipeline, err
 		PData:         unsafe.Pointer(data),
 	}
 	pipes := make([]vk.Pipeline, 1)
-	if err := vkErr("vkCreateComputePipelines", vk.CreateComputePipelines(c.dev, vk.NullPipelineCache, 1, []vk.ComputePipelineCreateInfo{{
+	if err := vkErr("vkCreateComputePipelines", vk.CreateComputePipelines(c.dev, c.cache, 1, []vk.ComputePipelineCreateInfo{{
 		SType: vk.StructureTypeComputePipelineCreateInfo,
 		Stage: vk.PipelineShaderStageCreateInfo{
 			SType: vk.StructureTypePipelineShaderStageCreateInfo, Stage: vk.ShaderStageComputeBit,
@@ -277,43 +337,36 @@ func (c *Context) pipeline(module string, round, clamp uint32) (vk.Pipeline, err
 	return pipes[0], nil
 }
 
-// buffer is a host-visible storage buffer, mapped.
+// buffer is a storage buffer; data is its mapped memory when it is
+// host-visible, else nil.
 type buffer struct {
 	buf  vk.Buffer
 	mem  vk.DeviceMemory
+	size int
 	data []byte
 }
 
-// newBuffer allocates a mapped storage buffer of at least size bytes,
-// preferring memory that is both device-local and host-visible.
-func (c *Context) newBuffer(size int) (*buffer, error) {
+// newBuffer allocates a storage buffer of at least size bytes. A mapped
+// buffer is host-visible and coherent (device-local too where the device
+// has such memory: UMA, ReBAR, lavapipe); an unmapped one is device-local.
+func (c *Context) newBuffer(size int, mapped bool) (*buffer, error) {
 	size = max(16, (size+15)&^15)
 	var buf vk.Buffer
+	usage := vk.BufferUsageStorageBufferBit | vk.BufferUsageTransferSrcBit | vk.BufferUsageTransferDstBit
 	if err := vkErr("vkCreateBuffer", vk.CreateBuffer(c.dev, &vk.BufferCreateInfo{
 		SType: vk.StructureTypeBufferCreateInfo, Size: vk.DeviceSize(size),
-		Usage: vk.BufferUsageFlags(vk.BufferUsageStorageBufferBit), SharingMode: vk.SharingModeExclusive,
+		Usage: vk.BufferUsageFlags(usage), SharingMode: vk.SharingModeExclusive,
 	}, nil, &buf)); err != nil {
 		return nil, err
 	}
-	b := &buffer{buf: buf}
+	b := &buffer{buf: buf, size: size}
 	var req vk.MemoryRequirements
 	vk.GetBufferMemoryRequirements(c.dev, b.buf, &req)
 	req.Deref()
-	want := vk.MemoryPropertyFlags(vk.MemoryPropertyHostVisibleBit | vk.MemoryPropertyHostCoherentBit)
-	index := -1
-	for i := range int(c.memory.MemoryTypeCount) {
-		t := c.memory.MemoryTypes[i]
-		t.Deref()
-		if req.MemoryTypeBits&(1<<i) == 0 || t.PropertyFlags&want != want {
-			continue
-		}
-		if index < 0 || t.PropertyFlags&vk.MemoryPropertyFlags(vk.MemoryPropertyDeviceLocalBit) != 0 {
-			index = i
-		}
-	}
+	index := c.memoryType(req.MemoryTypeBits, mapped)
 	if index < 0 {
 		vk.DestroyBuffer(c.dev, b.buf, nil)
-		return nil, fmt.Errorf("%w: %s has no host-visible memory for storage buffers", ErrNoVulkan, c.info.Name)
+		return nil, fmt.Errorf("%w: %s has no suitable memory for storage buffers", ErrNoVulkan, c.info.Name)
 	}
 	var mem vk.DeviceMemory
 	if err := vkErr("vkAllocateMemory", vk.AllocateMemory(c.dev, &vk.MemoryAllocateInfo{
@@ -327,13 +380,36 @@ func (c *Context) newBuffer(size int) (*buffer, error) {
 		c.free(b)
 		return nil, err
 	}
-	var p unsafe.Pointer
-	if err := vkErr("vkMapMemory", vk.MapMemory(c.dev, b.mem, 0, vk.DeviceSize(size), 0, &p)); err != nil {
-		c.free(b)
-		return nil, err
+	if mapped {
+		var p unsafe.Pointer
+		if err := vkErr("vkMapMemory", vk.MapMemory(c.dev, b.mem, 0, vk.DeviceSize(size), 0, &p)); err != nil {
+			c.free(b)
+			return nil, err
+		}
+		b.data = unsafe.Slice((*byte)(p), size)
 	}
-	b.data = unsafe.Slice((*byte)(p), size)
 	return b, nil
+}
+
+// memoryType picks a memory type among allowed: host-visible and coherent
+// (preferring device-local) when mapped, else device-local.
+func (c *Context) memoryType(allowed uint32, mapped bool) int {
+	host := vk.MemoryPropertyFlags(vk.MemoryPropertyHostVisibleBit | vk.MemoryPropertyHostCoherentBit)
+	local := vk.MemoryPropertyFlags(vk.MemoryPropertyDeviceLocalBit)
+	index := -1
+	for i := range int(c.memory.MemoryTypeCount) {
+		t := c.memory.MemoryTypes[i]
+		t.Deref()
+		f := t.PropertyFlags
+		switch {
+		case allowed&(1<<i) == 0:
+		case mapped && f&host == host && (index < 0 || f&local != 0):
+			index = i
+		case !mapped && f&local != 0 && index < 0:
+			index = i
+		}
+	}
+	return index
 }
 
 func (c *Context) free(b *buffer) {
@@ -347,6 +423,22 @@ func (c *Context) free(b *buffer) {
 	vk.FreeMemory(c.dev, b.mem, nil)
 }
 
+// reusable returns the context's buffer for a role, of at least size
+// bytes, reallocating it only when it must grow.
+func (c *Context) reusable(role string, size int, mapped bool) (*buffer, error) {
+	if b := c.buffers[role]; b != nil && b.size >= size && (b.data != nil) == mapped {
+		return b, nil
+	}
+	c.free(c.buffers[role])
+	delete(c.buffers, role)
+	b, err := c.newBuffer(size, mapped)
+	if err != nil {
+		return nil, err
+	}
+	c.buffers[role] = b
+	return b, nil
+}
+
 // dispatch is one compute dispatch of a recorded batch.
 type dispatch struct {
 	pipeline vk.Pipeline
@@ -355,18 +447,41 @@ type dispatch struct {
 	groups   [3]uint32
 }
 
-// submit records the dispatches in order, with a barrier between each,
-// runs them and waits.
-func (c *Context) submit(ds []dispatch) error {
+// step is one command of a batch: a dispatch, or a copy of size bytes
+// between buffers.
+type step struct {
+	dispatch *dispatch
+	from, to *buffer
+	size     int
+}
+
+func run1(d dispatch) step                  { return step{dispatch: &d} }
+func copyStep(from, to *buffer, n int) step { return step{from: from, to: to, size: n} }
+
+// barrier makes every earlier transfer or shader write visible to every
+// later transfer or shader access, or to the host.
+func (c *Context) barrier(toHost bool) {
+	src := vk.PipelineStageFlags(vk.PipelineStageComputeShaderBit | vk.PipelineStageTransferBit)
+	dst, access := src, vk.AccessFlags(vk.AccessShaderReadBit|vk.AccessShaderWriteBit|vk.AccessTransferReadBit|vk.AccessTransferWriteBit)
+	if toHost {
+		dst, access = vk.PipelineStageFlags(vk.PipelineStageHostBit), vk.AccessFlags(vk.AccessHostReadBit)
+	}
+	vk.CmdPipelineBarrier(c.cmd, src, dst, 0, 1, []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier,
+		SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit | vk.AccessTransferWriteBit), DstAccessMask: access}}, 0, nil, 0, nil)
+}
+
+// submit records the steps in order, with a barrier between each, runs
+// them, waits, and adds the time the dispatches took on the device to
+// stats (when the queue has timestamps).
+func (c *Context) submit(stats *Stats, steps []step) error {
 	if err := vkErr("vkResetDescriptorPool", vk.ResetDescriptorPool(c.dev, c.descPool, 0)); err != nil {
 		return err
 	}
-	layouts := make([]vk.DescriptorSetLayout, len(ds))
-	for i := range layouts {
-		layouts[i] = c.setLayout
-	}
-	sets := make([]vk.DescriptorSet, len(ds))
-	for i := range ds {
+	sets := make([]vk.DescriptorSet, len(steps))
+	for i, st := range steps {
+		if st.dispatch == nil {
+			continue
+		}
 		if err := vkErr("vkAllocateDescriptorSets", vk.AllocateDescriptorSets(c.dev, &vk.DescriptorSetAllocateInfo{
 			SType: vk.StructureTypeDescriptorSetAllocateInfo, DescriptorPool: c.descPool,
 			DescriptorSetCount: 1, PSetLayouts: []vk.DescriptorSetLayout{c.setLayout},
@@ -374,7 +489,7 @@ func (c *Context) submit(ds []dispatch) error {
 			return err
 		}
 		writes := make([]vk.WriteDescriptorSet, 0, 3)
-		for j, b := range ds[i].buffers {
+		for j, b := range st.dispatch.buffers {
 			writes = append(writes, vk.WriteDescriptorSet{
 				SType: vk.StructureTypeWriteDescriptorSet, DstSet: sets[i], DstBinding: uint32(j),
 				DescriptorCount: 1, DescriptorType: vk.DescriptorTypeStorageBuffer,
@@ -388,21 +503,40 @@ func (c *Context) submit(ds []dispatch) error {
 	})); err != nil {
 		return err
 	}
-	for i, d := range ds {
-		if i > 0 {
-			vk.CmdPipelineBarrier(c.cmd, vk.PipelineStageFlags(vk.PipelineStageComputeShaderBit), vk.PipelineStageFlags(vk.PipelineStageComputeShaderBit), 0,
-				1, []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier,
-					SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit), DstAccessMask: vk.AccessFlags(vk.AccessShaderReadBit)}}, 0, nil, 0, nil)
-		}
-		vk.CmdBindPipeline(c.cmd, vk.PipelineBindPointCompute, d.pipeline)
-		vk.CmdBindDescriptorSets(c.cmd, vk.PipelineBindPointCompute, c.layout, 0, 1, []vk.DescriptorSet{sets[i]}, 0, nil)
-		push := d.push
-		vk.CmdPushConstants(c.cmd, c.layout, vk.ShaderStageFlags(vk.ShaderStageComputeBit), 0, 16, unsafe.Pointer(&push[0]))
-		vk.CmdDispatch(c.cmd, d.groups[0], d.groups[1], d.groups[2])
+	timed := c.queries != vk.NullQueryPool && stats != nil
+	if timed {
+		vk.CmdResetQueryPool(c.cmd, c.queries, 0, 2)
 	}
-	vk.CmdPipelineBarrier(c.cmd, vk.PipelineStageFlags(vk.PipelineStageComputeShaderBit), vk.PipelineStageFlags(vk.PipelineStageHostBit), 0,
-		1, []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier,
-			SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit), DstAccessMask: vk.AccessFlags(vk.AccessHostReadBit)}}, 0, nil, 0, nil)
+	first, last := -1, -1
+	for i, st := range steps {
+		if st.dispatch != nil {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	for i, st := range steps {
+		if i > 0 {
+			c.barrier(false)
+		}
+		if timed && i == first {
+			vk.CmdWriteTimestamp(c.cmd, vk.PipelineStageTopOfPipeBit, c.queries, 0)
+		}
+		if d := st.dispatch; d != nil {
+			vk.CmdBindPipeline(c.cmd, vk.PipelineBindPointCompute, d.pipeline)
+			vk.CmdBindDescriptorSets(c.cmd, vk.PipelineBindPointCompute, c.layout, 0, 1, []vk.DescriptorSet{sets[i]}, 0, nil)
+			push := d.push
+			vk.CmdPushConstants(c.cmd, c.layout, vk.ShaderStageFlags(vk.ShaderStageComputeBit), 0, 16, unsafe.Pointer(&push[0]))
+			vk.CmdDispatch(c.cmd, d.groups[0], d.groups[1], d.groups[2])
+		} else {
+			vk.CmdCopyBuffer(c.cmd, st.from.buf, st.to.buf, 1, []vk.BufferCopy{{Size: vk.DeviceSize(st.size)}})
+		}
+		if timed && i == last {
+			vk.CmdWriteTimestamp(c.cmd, vk.PipelineStageBottomOfPipeBit, c.queries, 1)
+		}
+	}
+	c.barrier(true)
 	if err := vkErr("vkEndCommandBuffer", vk.EndCommandBuffer(c.cmd)); err != nil {
 		return err
 	}
@@ -415,7 +549,36 @@ func (c *Context) submit(ds []dispatch) error {
 	if err := vkErr("vkWaitForFences", vk.WaitForFences(c.dev, 1, fences, vk.True, math.MaxUint64)); err != nil {
 		return err
 	}
-	return vkErr("vkResetFences", vk.ResetFences(c.dev, 1, fences))
+	if err := vkErr("vkResetFences", vk.ResetFences(c.dev, 1, fences)); err != nil {
+		return err
+	}
+	if timed && first >= 0 {
+		var ts [2]uint64
+		if vk.GetQueryPoolResults(c.dev, c.queries, 0, 2, 16, unsafe.Pointer(&ts[0]), 8, vk.QueryResultFlags(vk.QueryResult64Bit)) == vk.Success && ts[1] >= ts[0] {
+			stats.Kernel += time.Duration(float64(ts[1]-ts[0]) * c.timestampPeriod)
+		}
+	}
+	return nil
+}
+
+// Stats collects what a call measured.
+type Stats struct {
+	// Kernel is the time the shaders ran on the device, from timestamps
+	// (zero when the queue has none).
+	Kernel time.Duration
+}
+
+type statsKey struct{}
+
+// WithStats returns a context that makes calls add their measurements to
+// s.
+func WithStats(ctx context.Context, s *Stats) context.Context {
+	return context.WithValue(ctx, statsKey{}, s)
+}
+
+func statsOf(ctx context.Context) *Stats {
+	s, _ := ctx.Value(statsKey{}).(*Stats)
+	return s
 }
 
 // groups returns a workgroup count for n items, within the device limit
@@ -589,6 +752,7 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 	if c.closed {
 		return nil, errors.New("gpu: context closed")
 	}
+	stats := statsOf(ctx)
 	l := r.Layout
 	minQ, maxQ := r.Params.Levels()
 	quants := make([]cpu.Quant[C], l.Depth)
@@ -613,28 +777,28 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 	if len(parts) > 1 && n > math.MaxUint32/2 {
 		return nil, fmt.Errorf("%w: %d elements are beyond 32-bit indexes", ErrInexact, n)
 	}
-	// upload copies a chunk's elements into a fresh buffer; with one
-	// chunk the reduction and the fused pass share it.
-	var kept *buffer
-	defer func() { c.free(kept) }()
-	upload := func(p chunk) (*buffer, error) {
-		if kept != nil {
-			return kept, nil
+	// loaded is the chunk whose elements the "in" buffer holds, if any.
+	loaded := -1
+	// upload puts chunk i's elements in the "in" buffer, directly or
+	// through the staging buffer, whose copy step it returns.
+	upload := func(i int) (*buffer, []step, error) {
+		p := parts[i]
+		bytes := src[p.first*size : (p.first+p.layout.Len())*size]
+		in, err := c.reusable("in", len(bytes), c.direct)
+		if err != nil || loaded == i {
+			return in, nil, err
 		}
-		b, err := c.newBuffer(p.layout.Len() * size)
+		loaded = i
+		if c.direct {
+			copy(in.data, bytes)
+			return in, nil, nil
+		}
+		staging, err := c.reusable("staging", len(bytes), true)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		copy(b.data, src[p.first*size:(p.first+p.layout.Len())*size])
-		if len(parts) == 1 {
-			kept = b
-		}
-		return b, nil
-	}
-	release := func(b *buffer) {
-		if b != kept {
-			c.free(b)
-		}
+		copy(staging.data, bytes)
+		return in, []step{copyStep(staging, in, len(bytes))}, nil
 	}
 
 	if r.Given == nil {
@@ -642,17 +806,15 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 		for i := range klo {
 			klo[i], khi[i] = math.MaxInt64, math.MinInt64
 		}
-		for _, p := range parts {
+		for i, p := range parts {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			in, err := upload(p)
+			in, steps, err := upload(i)
 			if err != nil {
 				return nil, err
 			}
-			err = reduce(c, f, in, p, klo, khi)
-			release(in)
-			if err != nil {
+			if err := reduce(c, stats, f, in, steps, p, klo, khi); err != nil {
 				return nil, err
 			}
 		}
@@ -678,33 +840,36 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 	if err != nil {
 		return nil, err
 	}
-	for _, part := range parts {
+	for i, part := range parts {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := apply(c, f, p, upload, release, part, quants, dst[part.first*size:(part.first+part.layout.Len())*size]); err != nil {
+		in, steps, err := upload(i)
+		if err != nil {
+			return nil, err
+		}
+		out := dst[part.first*size : (part.first+part.layout.Len())*size]
+		if err := apply(c, stats, f, p, in, steps, part, quants, out); err != nil {
 			return nil, err
 		}
 	}
 	return quants, nil
 }
 
-// reduce runs the reduction passes over one chunk and folds its channels'
-// key ranges into klo and khi.
-func reduce[C cpu.Float](c *Context, f format[C], in *buffer, p chunk, klo, khi []int64) error {
+// reduce runs the reduction passes over one chunk (after the upload steps)
+// and folds its channels' key ranges into klo and khi.
+func reduce[C cpu.Float](c *Context, stats *Stats, f format[C], in *buffer, steps []step, p chunk, klo, khi []int64) error {
 	l := p.layout
 	span := l.Outer * l.Inner
 	blocks := max(1, min(ceilDiv(span, workgroup*64), 1024))
-	partial, err := c.newBuffer(f.rangeSize * l.Depth * blocks)
+	partial, err := c.reusable("partial", f.rangeSize*l.Depth*blocks, false)
 	if err != nil {
 		return err
 	}
-	defer c.free(partial)
-	ranges, err := c.newBuffer(f.rangeSize * l.Depth)
+	ranges, err := c.reusable("ranges", f.rangeSize*l.Depth, true)
 	if err != nil {
 		return err
 	}
-	defer c.free(ranges)
 	minmax, err := c.pipeline("minmax_"+f.name, 0, 0)
 	if err != nil {
 		return err
@@ -713,13 +878,12 @@ func reduce[C cpu.Float](c *Context, f format[C], in *buffer, p chunk, klo, khi 
 	if err != nil {
 		return err
 	}
-	err = c.submit([]dispatch{
-		{minmax, []*buffer{in, partial}, [4]uint32{uint32(l.Inner), uint32(l.Depth), uint32(span), uint32(blocks)},
-			[3]uint32{uint32(min(blocks, int(c.info.MaxWorkGroupCount[0]))), uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[1]))), 1}},
-		{merge, []*buffer{partial, ranges}, [4]uint32{uint32(l.Depth), uint32(blocks)},
-			[3]uint32{uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[0]))), 1, 1}},
-	})
-	if err != nil {
+	steps = append(steps,
+		run1(dispatch{minmax, []*buffer{in, partial}, [4]uint32{uint32(l.Inner), uint32(l.Depth), uint32(span), uint32(blocks)},
+			[3]uint32{uint32(min(blocks, int(c.info.MaxWorkGroupCount[0]))), uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[1]))), 1}}),
+		run1(dispatch{merge, []*buffer{partial, ranges}, [4]uint32{uint32(l.Depth), uint32(blocks)},
+			[3]uint32{uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[0]))), 1, 1}}))
+	if err := c.submit(stats, steps); err != nil {
 		return err
 	}
 	for i := range l.Depth {
@@ -730,34 +894,36 @@ func reduce[C cpu.Float](c *Context, f format[C], in *buffer, p chunk, klo, khi 
 	return nil
 }
 
-// apply runs the fused pass over one chunk into dst, its bytes of the
-// output.
-func apply[C cpu.Float](c *Context, f format[C], p vk.Pipeline, upload func(chunk) (*buffer, error), release func(*buffer),
+// apply runs the fused pass over one chunk (after the upload steps) into
+// dst, its bytes of the output.
+func apply[C cpu.Float](c *Context, stats *Stats, f format[C], p vk.Pipeline, in *buffer, steps []step,
 	part chunk, quants []cpu.Quant[C], dst []byte) error {
 	l := part.layout
-	in, err := upload(part)
+	qbuf, err := c.reusable("quant", f.quantSize*l.Depth, true)
 	if err != nil {
 		return err
 	}
-	defer release(in)
-	qbuf, err := c.newBuffer(f.quantSize * l.Depth)
-	if err != nil {
-		return err
-	}
-	defer c.free(qbuf)
 	for i, q := range quants[part.channel : part.channel+l.Depth] {
 		f.pack(q, qbuf.data[i*f.quantSize:])
 	}
-	out, err := c.newBuffer(len(dst))
+	out, err := c.reusable("out", len(dst), c.direct)
 	if err != nil {
 		return err
 	}
-	defer c.free(out)
 	items := ceilDiv(len(dst), 4*f.words)
-	if err := c.submit([]dispatch{{p, []*buffer{in, out, qbuf}, [4]uint32{uint32(l.Len()), uint32(l.Inner), uint32(l.Depth)}, [3]uint32{c.groups(items, 0), 1, 1}}}); err != nil {
+	steps = append(steps, run1(dispatch{p, []*buffer{in, out, qbuf},
+		[4]uint32{uint32(l.Len()), uint32(l.Inner), uint32(l.Depth)}, [3]uint32{c.groups(items, 0), 1, 1}}))
+	result := out
+	if !c.direct {
+		if result, err = c.reusable("staging", len(dst), true); err != nil {
+			return err
+		}
+		steps = append(steps, copyStep(out, result, len(dst)))
+	}
+	if err := c.submit(stats, steps); err != nil {
 		return err
 	}
-	copy(dst, out.data[:len(dst)])
+	copy(dst, result.data[:len(dst)])
 	return nil
 }
 

@@ -84,6 +84,7 @@ type Device struct {
 	MaxWorkGroupCount      [3]uint32
 	MaxWorkGroupInvocation uint32
 	MaxSharedMemory        uint32
+	TimestampPeriod        float32 // nanoseconds per timestamp tick
 }
 
 // DeviceEnv is the environment variable that overrides the automatic

@@ -220,6 +220,7 @@ func (in *instance) describe(index int, p vk.PhysicalDevice) Device {
 		MaxWorkGroupCount:      props.Limits.MaxComputeWorkGroupCount,
 		MaxWorkGroupInvocation: props.Limits.MaxComputeWorkGroupInvocations,
 		MaxSharedMemory:        props.Limits.MaxComputeSharedMemorySize,
+		TimestampPeriod:        props.Limits.TimestampPeriod,
 	}
 	if d.Driver == "" {
 		d.Driver = fmt.Sprintf("driver version %#x", props.DriverVersion)

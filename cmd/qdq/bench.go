@@ -67,6 +67,9 @@ type benchRow struct {
 	GBps     float64 `json:"gbps"`
 	CopyGBps float64 `json:"copy_gbps"`
 	Ratio    float64 `json:"ratio"`
+	// KernelGBps is the GPU's throughput counting only the time its
+	// shaders ran (timestamps), without transfers; 0 on the CPU.
+	KernelGBps float64 `json:"kernel_gbps,omitempty"`
 }
 
 // parseSize parses an element count with an optional Ki, Mi or Gi suffix.
@@ -131,7 +134,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	var table *tabwriter.Writer
 	if !f.json {
 		table = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(table, "backend\tkernels\tdtype\tmode\telements\tms\tGB/s\tcopy GB/s\tratio\t")
+		fmt.Fprintln(table, "backend\tkernels\tdtype\tmode\telements\tms\tGB/s\tcopy GB/s\tratio\tkernel GB/s\t")
 	}
 	for _, dtype := range dtypes {
 		in, out := benchTensors(dtype, n)
@@ -140,13 +143,19 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		for _, mode := range modes {
 			opts := benchOptions(mode, in)
 			in2, out2 := reshape(in, mode), reshape(out, mode)
-			var runErr error
+			var (
+				runErr     error
+				kernelSecs []float64
+			)
 			run := func() {
-				if _, err := engine.RunInto(context.Background(), out2, in2, opts); err != nil {
+				res, err := engine.RunInto(context.Background(), out2, in2, opts)
+				if err != nil {
 					runErr = err
 				}
+				kernelSecs = append(kernelSecs, res.KernelTime.Seconds())
 			}
 			run() // warm up
+			kernelSecs = kernelSecs[:0]
 			secs := median(f.count, run)
 			if runErr != nil {
 				return runErr
@@ -161,13 +170,20 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 				Elements: n, Seconds: secs, GBps: bytes / secs / 1e9, CopyGBps: bytes / copyTime / 1e9,
 			}
 			row.Ratio = row.GBps / row.CopyGBps
+			if slices.Sort(kernelSecs); kernelSecs[len(kernelSecs)/2] > 0 {
+				row.KernelGBps = bytes / kernelSecs[len(kernelSecs)/2] / 1e9
+			}
 			if f.json {
 				b, _ := json.Marshal(row)
 				fmt.Fprintln(stdout, string(b))
 				continue
 			}
-			fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%d\t%.2f\t%.2f\t%.2f\t%.2f×\t\n", row.Backend, row.Kernels, row.DType, row.Mode,
-				row.Elements, row.Seconds*1e3, row.GBps, row.CopyGBps, row.Ratio)
+			kernel := "-"
+			if row.KernelGBps > 0 {
+				kernel = fmt.Sprintf("%.2f", row.KernelGBps)
+			}
+			fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%d\t%.2f\t%.2f\t%.2f\t%.2f×\t%s\t\n", row.Backend, row.Kernels, row.DType, row.Mode,
+				row.Elements, row.Seconds*1e3, row.GBps, row.CopyGBps, row.Ratio, kernel)
 		}
 	}
 	if table != nil {
