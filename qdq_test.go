@@ -322,3 +322,44 @@ func TestGPULargeTensors(t *testing.T) {
 		assert.True(t, same, "%v axis %d: element %d differs", c.shape, c.axis, i)
 	}
 }
+
+// TestGPUConcurrentUse shares one GPU engine between goroutines (the
+// context's two lanes run two calls at once, the others wait); every
+// result must equal the reference's.
+func TestGPUConcurrentUse(t *testing.T) {
+	e := gpuEngine(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			dtype := qdqtest.DTypes[g%4]
+			vals := make([]float64, 3*5000)
+			for i := range vals {
+				vals[i] = math.Cos(float64(i*(g+1))) * float64(g+1)
+			}
+			in := qdqtest.Tensor(t, dtype, []int{3, 5000}, vals)
+			for axis := -1; axis < 2; axis++ {
+				o := qdq.DefaultOptions()
+				o.Axis = axis
+				got, _, err := e.Run(context.Background(), in, o)
+				if err != nil {
+					errs <- err
+					return
+				}
+				want, _, err := qdqtest.Reference(t, in, o)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if i, ok := qdqtest.Same(want, got); !ok {
+					errs <- fmt.Errorf("goroutine %d (%v, axis %d): element %d differs", g, dtype, axis, i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}

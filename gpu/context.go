@@ -31,32 +31,47 @@ import (
 const workgroup = 256
 
 // Context is an open Vulkan device with qdq's pipelines. It is safe for
-// concurrent use; calls run one at a time on its queue.
+// concurrent use: it has two lanes, each with its own command buffer,
+// fence and buffers, so that one call's host copies overlap another's work
+// on the device; a third call waits for a free lane.
 type Context struct {
-	mu     sync.Mutex
-	in     *instance
-	dev    vk.Device
-	queue  vk.Queue
-	info   Device
-	memory vk.PhysicalDeviceMemoryProperties
+	mu      sync.Mutex // guards modules, pipelines and closed
+	queueMu sync.Mutex // vkQueueSubmit needs the queue to itself
+	in      *instance
+	dev     vk.Device
+	queue   vk.Queue
+	family  uint32
+	info    Device
+	memory  vk.PhysicalDeviceMemoryProperties
 
 	setLayout vk.DescriptorSetLayout
 	layout    vk.PipelineLayout
-	descPool  vk.DescriptorPool
-	cmdPool   vk.CommandPool
-	cmd       vk.CommandBuffer
-	fence     vk.Fence
 	modules   map[string]vk.ShaderModule
 	pipelines map[pipelineKey]vk.Pipeline
 	cache     vk.PipelineCache
-	queries   vk.QueryPool // two timestamps, or null without timestamp support
-	// timestampPeriod is nanoseconds per timestamp tick.
+	// timestampPeriod is nanoseconds per timestamp tick, 0 without
+	// timestamps.
 	timestampPeriod float64
 	// direct is set when buffers can be device-local and mapped at once,
 	// so that no staging copies are needed.
-	direct  bool
-	buffers map[string]*buffer
-	closed  bool
+	direct   bool
+	lanes    chan *lane     // the idle lanes
+	made     int            // lanes created
+	inflight sync.WaitGroup // calls holding or waiting for a lane
+	closed   bool
+}
+
+// lanes is how many calls a context runs at once.
+const lanes = 2
+
+// lane is what one call in flight owns.
+type lane struct {
+	descPool vk.DescriptorPool
+	cmdPool  vk.CommandPool
+	cmd      vk.CommandBuffer
+	fence    vk.Fence
+	queries  vk.QueryPool // two timestamps, or null without timestamp support
+	buffers  map[string]*buffer
 }
 
 type pipelineKey struct {
@@ -86,7 +101,7 @@ func Open(allowCPU bool) (*Context, error) {
 		d.Float64 = false
 	}
 	c := &Context{in: in, info: d, modules: map[string]vk.ShaderModule{}, pipelines: map[pipelineKey]vk.Pipeline{},
-		buffers: map[string]*buffer{}}
+		lanes: make(chan *lane, lanes)}
 	if err := c.init(phys[d.Index]); err != nil {
 		c.Close()
 		return nil, err
@@ -175,35 +190,6 @@ func (c *Context) init(phys vk.PhysicalDevice) error {
 		return err
 	}
 	c.layout = layout
-	var descPool vk.DescriptorPool
-	if err := vkErr("vkCreateDescriptorPool", vk.CreateDescriptorPool(c.dev, &vk.DescriptorPoolCreateInfo{
-		SType: vk.StructureTypeDescriptorPoolCreateInfo, MaxSets: 4, PoolSizeCount: 1,
-		PPoolSizes: []vk.DescriptorPoolSize{{Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: 12}},
-	}, nil, &descPool)); err != nil {
-		return err
-	}
-	c.descPool = descPool
-	var cmdPool vk.CommandPool
-	if err := vkErr("vkCreateCommandPool", vk.CreateCommandPool(c.dev, &vk.CommandPoolCreateInfo{
-		SType: vk.StructureTypeCommandPoolCreateInfo, QueueFamilyIndex: uint32(family),
-		Flags: vk.CommandPoolCreateFlags(vk.CommandPoolCreateResetCommandBufferBit),
-	}, nil, &cmdPool)); err != nil {
-		return err
-	}
-	c.cmdPool = cmdPool
-	cmds := make([]vk.CommandBuffer, 1)
-	if err := vkErr("vkAllocateCommandBuffers", vk.AllocateCommandBuffers(c.dev, &vk.CommandBufferAllocateInfo{
-		SType: vk.StructureTypeCommandBufferAllocateInfo, CommandPool: c.cmdPool,
-		Level: vk.CommandBufferLevelPrimary, CommandBufferCount: 1,
-	}, cmds)); err != nil {
-		return err
-	}
-	c.cmd = cmds[0]
-	var fence vk.Fence
-	if err := vkErr("vkCreateFence", vk.CreateFence(c.dev, &vk.FenceCreateInfo{SType: vk.StructureTypeFenceCreateInfo}, nil, &fence)); err != nil {
-		return err
-	}
-	c.fence = fence
 	var cache vk.PipelineCache
 	if err := vkErr("vkCreatePipelineCache", vk.CreatePipelineCache(c.dev, &vk.PipelineCacheCreateInfo{
 		SType: vk.StructureTypePipelineCacheCreateInfo,
@@ -211,17 +197,83 @@ func (c *Context) init(phys vk.PhysicalDevice) error {
 		return err
 	}
 	c.cache = cache
+	c.family = uint32(family)
 	if families[family].TimestampValidBits > 0 && c.info.TimestampPeriod > 0 {
+		c.timestampPeriod = float64(c.info.TimestampPeriod)
+	}
+	for range lanes {
+		ln, err := c.newLane()
+		c.lanes <- ln // Close frees even a half-made lane
+		c.made++
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newLane creates one lane's descriptor pool, command buffer, fence and
+// timestamp queries. On error it returns what it made, for Close.
+func (c *Context) newLane() (*lane, error) {
+	ln := &lane{buffers: map[string]*buffer{}}
+	var descPool vk.DescriptorPool
+	if err := vkErr("vkCreateDescriptorPool", vk.CreateDescriptorPool(c.dev, &vk.DescriptorPoolCreateInfo{
+		SType: vk.StructureTypeDescriptorPoolCreateInfo, MaxSets: 4, PoolSizeCount: 1,
+		PPoolSizes: []vk.DescriptorPoolSize{{Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: 12}},
+	}, nil, &descPool)); err != nil {
+		return ln, err
+	}
+	ln.descPool = descPool
+	var cmdPool vk.CommandPool
+	if err := vkErr("vkCreateCommandPool", vk.CreateCommandPool(c.dev, &vk.CommandPoolCreateInfo{
+		SType: vk.StructureTypeCommandPoolCreateInfo, QueueFamilyIndex: c.family,
+		Flags: vk.CommandPoolCreateFlags(vk.CommandPoolCreateResetCommandBufferBit),
+	}, nil, &cmdPool)); err != nil {
+		return ln, err
+	}
+	ln.cmdPool = cmdPool
+	cmds := make([]vk.CommandBuffer, 1)
+	if err := vkErr("vkAllocateCommandBuffers", vk.AllocateCommandBuffers(c.dev, &vk.CommandBufferAllocateInfo{
+		SType: vk.StructureTypeCommandBufferAllocateInfo, CommandPool: ln.cmdPool,
+		Level: vk.CommandBufferLevelPrimary, CommandBufferCount: 1,
+	}, cmds)); err != nil {
+		return ln, err
+	}
+	ln.cmd = cmds[0]
+	var fence vk.Fence
+	if err := vkErr("vkCreateFence", vk.CreateFence(c.dev, &vk.FenceCreateInfo{SType: vk.StructureTypeFenceCreateInfo}, nil, &fence)); err != nil {
+		return ln, err
+	}
+	ln.fence = fence
+	if c.timestampPeriod > 0 {
 		var queries vk.QueryPool
 		if err := vkErr("vkCreateQueryPool", vk.CreateQueryPool(c.dev, &vk.QueryPoolCreateInfo{
 			SType: vk.StructureTypeQueryPoolCreateInfo, QueryType: vk.QueryTypeTimestamp, QueryCount: 2,
 		}, nil, &queries)); err != nil {
-			return err
+			return ln, err
 		}
-		c.queries = queries
-		c.timestampPeriod = float64(c.info.TimestampPeriod)
+		ln.queries = queries
 	}
-	return nil
+	return ln, nil
+}
+
+// destroy releases a lane's objects.
+func (c *Context) destroyLane(ln *lane) {
+	for _, b := range ln.buffers {
+		c.free(b)
+	}
+	if ln.queries != vk.NullQueryPool {
+		vk.DestroyQueryPool(c.dev, ln.queries, nil)
+	}
+	if ln.fence != vk.NullFence {
+		vk.DestroyFence(c.dev, ln.fence, nil)
+	}
+	if ln.cmdPool != vk.NullCommandPool {
+		vk.DestroyCommandPool(c.dev, ln.cmdPool, nil) // frees its command buffer
+	}
+	if ln.descPool != vk.NullDescriptorPool {
+		vk.DestroyDescriptorPool(c.dev, ln.descPool, nil)
+	}
 }
 
 // StagingEnv, set to 1, makes the context copy through a staging buffer
@@ -245,39 +297,30 @@ func (c *Context) hasLargeMappableLocalMemory() bool {
 	return false
 }
 
-// Close releases every Vulkan object. It is idempotent.
+// Close releases every Vulkan object, after the calls in flight. It is
+// idempotent.
 func (c *Context) Close() error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed {
+		c.mu.Unlock()
 		return nil
 	}
 	c.closed = true
+	c.mu.Unlock()
+	c.inflight.Wait() // every lane is back
 	if c.dev != nil {
 		vk.DeviceWaitIdle(c.dev)
-		for _, b := range c.buffers {
-			c.free(b)
+		for range c.made {
+			c.destroyLane(<-c.lanes)
 		}
 		for _, p := range c.pipelines {
 			vk.DestroyPipeline(c.dev, p, nil)
 		}
-		if c.cache != vk.NullPipelineCache {
-			vk.DestroyPipelineCache(c.dev, c.cache, nil)
-		}
-		if c.queries != vk.NullQueryPool {
-			vk.DestroyQueryPool(c.dev, c.queries, nil)
-		}
 		for _, m := range c.modules {
 			vk.DestroyShaderModule(c.dev, m, nil)
 		}
-		if c.fence != vk.NullFence {
-			vk.DestroyFence(c.dev, c.fence, nil)
-		}
-		if c.cmdPool != vk.NullCommandPool {
-			vk.DestroyCommandPool(c.dev, c.cmdPool, nil)
-		}
-		if c.descPool != vk.NullDescriptorPool {
-			vk.DestroyDescriptorPool(c.dev, c.descPool, nil)
+		if c.cache != vk.NullPipelineCache {
+			vk.DestroyPipelineCache(c.dev, c.cache, nil)
 		}
 		if c.layout != vk.NullPipelineLayout {
 			vk.DestroyPipelineLayout(c.dev, c.layout, nil)
@@ -294,6 +337,8 @@ func (c *Context) Close() error {
 // pipeline returns the compute pipeline for a module and its
 // specialisation, building it on first use.
 func (c *Context) pipeline(module string, round, clamp uint32) (vk.Pipeline, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	key := pipelineKey{module, round, clamp}
 	if p, ok := c.pipelines[key]; ok {
 		return p, nil
@@ -423,19 +468,19 @@ func (c *Context) free(b *buffer) {
 	vk.FreeMemory(c.dev, b.mem, nil)
 }
 
-// reusable returns the context's buffer for a role, of at least size
+// reusable returns the lane's buffer for a role, of at least size
 // bytes, reallocating it only when it must grow.
-func (c *Context) reusable(role string, size int, mapped bool) (*buffer, error) {
-	if b := c.buffers[role]; b != nil && b.size >= size && (b.data != nil) == mapped {
+func (c *Context) reusable(ln *lane, role string, size int, mapped bool) (*buffer, error) {
+	if b := ln.buffers[role]; b != nil && b.size >= size && (b.data != nil) == mapped {
 		return b, nil
 	}
-	c.free(c.buffers[role])
-	delete(c.buffers, role)
+	c.free(ln.buffers[role])
+	delete(ln.buffers, role)
 	b, err := c.newBuffer(size, mapped)
 	if err != nil {
 		return nil, err
 	}
-	c.buffers[role] = b
+	ln.buffers[role] = b
 	return b, nil
 }
 
@@ -460,21 +505,21 @@ func copyStep(from, to *buffer, n int) step { return step{from: from, to: to, si
 
 // barrier makes every earlier transfer or shader write visible to every
 // later transfer or shader access, or to the host.
-func (c *Context) barrier(toHost bool) {
+func (c *Context) barrier(ln *lane, toHost bool) {
 	src := vk.PipelineStageFlags(vk.PipelineStageComputeShaderBit | vk.PipelineStageTransferBit)
 	dst, access := src, vk.AccessFlags(vk.AccessShaderReadBit|vk.AccessShaderWriteBit|vk.AccessTransferReadBit|vk.AccessTransferWriteBit)
 	if toHost {
 		dst, access = vk.PipelineStageFlags(vk.PipelineStageHostBit), vk.AccessFlags(vk.AccessHostReadBit)
 	}
-	vk.CmdPipelineBarrier(c.cmd, src, dst, 0, 1, []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier,
+	vk.CmdPipelineBarrier(ln.cmd, src, dst, 0, 1, []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier,
 		SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit | vk.AccessTransferWriteBit), DstAccessMask: access}}, 0, nil, 0, nil)
 }
 
 // submit records the steps in order, with a barrier between each, runs
 // them, waits, and adds the time the dispatches took on the device to
 // stats (when the queue has timestamps).
-func (c *Context) submit(stats *Stats, steps []step) error {
-	if err := vkErr("vkResetDescriptorPool", vk.ResetDescriptorPool(c.dev, c.descPool, 0)); err != nil {
+func (c *Context) submit(ln *lane, stats *Stats, steps []step) error {
+	if err := vkErr("vkResetDescriptorPool", vk.ResetDescriptorPool(c.dev, ln.descPool, 0)); err != nil {
 		return err
 	}
 	sets := make([]vk.DescriptorSet, len(steps))
@@ -483,7 +528,7 @@ func (c *Context) submit(stats *Stats, steps []step) error {
 			continue
 		}
 		if err := vkErr("vkAllocateDescriptorSets", vk.AllocateDescriptorSets(c.dev, &vk.DescriptorSetAllocateInfo{
-			SType: vk.StructureTypeDescriptorSetAllocateInfo, DescriptorPool: c.descPool,
+			SType: vk.StructureTypeDescriptorSetAllocateInfo, DescriptorPool: ln.descPool,
 			DescriptorSetCount: 1, PSetLayouts: []vk.DescriptorSetLayout{c.setLayout},
 		}, &sets[i])); err != nil {
 			return err
@@ -498,14 +543,14 @@ func (c *Context) submit(stats *Stats, steps []step) error {
 		}
 		vk.UpdateDescriptorSets(c.dev, uint32(len(writes)), writes, 0, nil)
 	}
-	if err := vkErr("vkBeginCommandBuffer", vk.BeginCommandBuffer(c.cmd, &vk.CommandBufferBeginInfo{
+	if err := vkErr("vkBeginCommandBuffer", vk.BeginCommandBuffer(ln.cmd, &vk.CommandBufferBeginInfo{
 		SType: vk.StructureTypeCommandBufferBeginInfo, Flags: vk.CommandBufferUsageFlags(vk.CommandBufferUsageOneTimeSubmitBit),
 	})); err != nil {
 		return err
 	}
-	timed := c.queries != vk.NullQueryPool && stats != nil
+	timed := ln.queries != vk.NullQueryPool && stats != nil
 	if timed {
-		vk.CmdResetQueryPool(c.cmd, c.queries, 0, 2)
+		vk.CmdResetQueryPool(ln.cmd, ln.queries, 0, 2)
 	}
 	first, last := -1, -1
 	for i, st := range steps {
@@ -518,34 +563,37 @@ func (c *Context) submit(stats *Stats, steps []step) error {
 	}
 	for i, st := range steps {
 		if i > 0 {
-			c.barrier(false)
+			c.barrier(ln, false)
 		}
 		if timed && i == first {
-			vk.CmdWriteTimestamp(c.cmd, vk.PipelineStageTopOfPipeBit, c.queries, 0)
+			vk.CmdWriteTimestamp(ln.cmd, vk.PipelineStageTopOfPipeBit, ln.queries, 0)
 		}
 		if d := st.dispatch; d != nil {
-			vk.CmdBindPipeline(c.cmd, vk.PipelineBindPointCompute, d.pipeline)
-			vk.CmdBindDescriptorSets(c.cmd, vk.PipelineBindPointCompute, c.layout, 0, 1, []vk.DescriptorSet{sets[i]}, 0, nil)
+			vk.CmdBindPipeline(ln.cmd, vk.PipelineBindPointCompute, d.pipeline)
+			vk.CmdBindDescriptorSets(ln.cmd, vk.PipelineBindPointCompute, c.layout, 0, 1, []vk.DescriptorSet{sets[i]}, 0, nil)
 			push := d.push
-			vk.CmdPushConstants(c.cmd, c.layout, vk.ShaderStageFlags(vk.ShaderStageComputeBit), 0, 16, unsafe.Pointer(&push[0]))
-			vk.CmdDispatch(c.cmd, d.groups[0], d.groups[1], d.groups[2])
+			vk.CmdPushConstants(ln.cmd, c.layout, vk.ShaderStageFlags(vk.ShaderStageComputeBit), 0, 16, unsafe.Pointer(&push[0]))
+			vk.CmdDispatch(ln.cmd, d.groups[0], d.groups[1], d.groups[2])
 		} else {
-			vk.CmdCopyBuffer(c.cmd, st.from.buf, st.to.buf, 1, []vk.BufferCopy{{Size: vk.DeviceSize(st.size)}})
+			vk.CmdCopyBuffer(ln.cmd, st.from.buf, st.to.buf, 1, []vk.BufferCopy{{Size: vk.DeviceSize(st.size)}})
 		}
 		if timed && i == last {
-			vk.CmdWriteTimestamp(c.cmd, vk.PipelineStageBottomOfPipeBit, c.queries, 1)
+			vk.CmdWriteTimestamp(ln.cmd, vk.PipelineStageBottomOfPipeBit, ln.queries, 1)
 		}
 	}
-	c.barrier(true)
-	if err := vkErr("vkEndCommandBuffer", vk.EndCommandBuffer(c.cmd)); err != nil {
+	c.barrier(ln, true)
+	if err := vkErr("vkEndCommandBuffer", vk.EndCommandBuffer(ln.cmd)); err != nil {
 		return err
 	}
-	if err := vkErr("vkQueueSubmit", vk.QueueSubmit(c.queue, 1, []vk.SubmitInfo{{
-		SType: vk.StructureTypeSubmitInfo, CommandBufferCount: 1, PCommandBuffers: []vk.CommandBuffer{c.cmd},
-	}}, c.fence)); err != nil {
+	c.queueMu.Lock()
+	res := vk.QueueSubmit(c.queue, 1, []vk.SubmitInfo{{
+		SType: vk.StructureTypeSubmitInfo, CommandBufferCount: 1, PCommandBuffers: []vk.CommandBuffer{ln.cmd},
+	}}, ln.fence)
+	c.queueMu.Unlock()
+	if err := vkErr("vkQueueSubmit", res); err != nil {
 		return err
 	}
-	fences := []vk.Fence{c.fence}
+	fences := []vk.Fence{ln.fence}
 	if err := vkErr("vkWaitForFences", vk.WaitForFences(c.dev, 1, fences, vk.True, math.MaxUint64)); err != nil {
 		return err
 	}
@@ -554,26 +602,11 @@ func (c *Context) submit(stats *Stats, steps []step) error {
 	}
 	if timed && first >= 0 {
 		var ts [2]uint64
-		if vk.GetQueryPoolResults(c.dev, c.queries, 0, 2, 16, unsafe.Pointer(&ts[0]), 8, vk.QueryResultFlags(vk.QueryResult64Bit)) == vk.Success && ts[1] >= ts[0] {
+		if vk.GetQueryPoolResults(c.dev, ln.queries, 0, 2, 16, unsafe.Pointer(&ts[0]), 8, vk.QueryResultFlags(vk.QueryResult64Bit)) == vk.Success && ts[1] >= ts[0] {
 			stats.Kernel += time.Duration(float64(ts[1]-ts[0]) * c.timestampPeriod)
 		}
 	}
 	return nil
-}
-
-// Stats collects what a call measured.
-type Stats struct {
-	// Kernel is the time the shaders ran on the device, from timestamps
-	// (zero when the queue has none).
-	Kernel time.Duration
-}
-
-type statsKey struct{}
-
-// WithStats returns a context that makes calls add their measurements to
-// s.
-func WithStats(ctx context.Context, s *Stats) context.Context {
-	return context.WithValue(ctx, statsKey{}, s)
 }
 
 func statsOf(ctx context.Context) *Stats {
@@ -748,10 +781,20 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 		return nil, err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed {
+		c.mu.Unlock()
 		return nil, errors.New("gpu: context closed")
 	}
+	c.inflight.Add(1)
+	c.mu.Unlock()
+	defer c.inflight.Done()
+	var ln *lane
+	select {
+	case ln = <-c.lanes:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { c.lanes <- ln }()
 	stats := statsOf(ctx)
 	l := r.Layout
 	minQ, maxQ := r.Params.Levels()
@@ -784,7 +827,7 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 	upload := func(i int) (*buffer, []step, error) {
 		p := parts[i]
 		bytes := src[p.first*size : (p.first+p.layout.Len())*size]
-		in, err := c.reusable("in", len(bytes), c.direct)
+		in, err := c.reusable(ln, "in", len(bytes), c.direct)
 		if err != nil || loaded == i {
 			return in, nil, err
 		}
@@ -793,7 +836,7 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 			copy(in.data, bytes)
 			return in, nil, nil
 		}
-		staging, err := c.reusable("staging", len(bytes), true)
+		staging, err := c.reusable(ln, "staging", len(bytes), true)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -814,7 +857,7 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 			if err != nil {
 				return nil, err
 			}
-			if err := reduce(c, stats, f, in, steps, p, klo, khi); err != nil {
+			if err := reduce(c, ln, stats, f, in, steps, p, klo, khi); err != nil {
 				return nil, err
 			}
 		}
@@ -849,7 +892,7 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 			return nil, err
 		}
 		out := dst[part.first*size : (part.first+part.layout.Len())*size]
-		if err := apply(c, stats, f, p, in, steps, part, quants, out); err != nil {
+		if err := apply(c, ln, stats, f, p, in, steps, part, quants, out); err != nil {
 			return nil, err
 		}
 	}
@@ -858,15 +901,15 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 
 // reduce runs the reduction passes over one chunk (after the upload steps)
 // and folds its channels' key ranges into klo and khi.
-func reduce[C cpu.Float](c *Context, stats *Stats, f format[C], in *buffer, steps []step, p chunk, klo, khi []int64) error {
+func reduce[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], in *buffer, steps []step, p chunk, klo, khi []int64) error {
 	l := p.layout
 	span := l.Outer * l.Inner
 	blocks := max(1, min(ceilDiv(span, workgroup*64), 1024))
-	partial, err := c.reusable("partial", f.rangeSize*l.Depth*blocks, false)
+	partial, err := c.reusable(ln, "partial", f.rangeSize*l.Depth*blocks, false)
 	if err != nil {
 		return err
 	}
-	ranges, err := c.reusable("ranges", f.rangeSize*l.Depth, true)
+	ranges, err := c.reusable(ln, "ranges", f.rangeSize*l.Depth, true)
 	if err != nil {
 		return err
 	}
@@ -883,7 +926,7 @@ func reduce[C cpu.Float](c *Context, stats *Stats, f format[C], in *buffer, step
 			[3]uint32{uint32(min(blocks, int(c.info.MaxWorkGroupCount[0]))), uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[1]))), 1}}),
 		run1(dispatch{merge, []*buffer{partial, ranges}, [4]uint32{uint32(l.Depth), uint32(blocks)},
 			[3]uint32{uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[0]))), 1, 1}}))
-	if err := c.submit(stats, steps); err != nil {
+	if err := c.submit(ln, stats, steps); err != nil {
 		return err
 	}
 	for i := range l.Depth {
@@ -896,17 +939,17 @@ func reduce[C cpu.Float](c *Context, stats *Stats, f format[C], in *buffer, step
 
 // apply runs the fused pass over one chunk (after the upload steps) into
 // dst, its bytes of the output.
-func apply[C cpu.Float](c *Context, stats *Stats, f format[C], p vk.Pipeline, in *buffer, steps []step,
+func apply[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], p vk.Pipeline, in *buffer, steps []step,
 	part chunk, quants []cpu.Quant[C], dst []byte) error {
 	l := part.layout
-	qbuf, err := c.reusable("quant", f.quantSize*l.Depth, true)
+	qbuf, err := c.reusable(ln, "quant", f.quantSize*l.Depth, true)
 	if err != nil {
 		return err
 	}
 	for i, q := range quants[part.channel : part.channel+l.Depth] {
 		f.pack(q, qbuf.data[i*f.quantSize:])
 	}
-	out, err := c.reusable("out", len(dst), c.direct)
+	out, err := c.reusable(ln, "out", len(dst), c.direct)
 	if err != nil {
 		return err
 	}
@@ -915,12 +958,12 @@ func apply[C cpu.Float](c *Context, stats *Stats, f format[C], p vk.Pipeline, in
 		[4]uint32{uint32(l.Len()), uint32(l.Inner), uint32(l.Depth)}, [3]uint32{c.groups(items, 0), 1, 1}}))
 	result := out
 	if !c.direct {
-		if result, err = c.reusable("staging", len(dst), true); err != nil {
+		if result, err = c.reusable(ln, "staging", len(dst), true); err != nil {
 			return err
 		}
 		steps = append(steps, copyStep(out, result, len(dst)))
 	}
-	if err := c.submit(stats, steps); err != nil {
+	if err := c.submit(ln, stats, steps); err != nil {
 		return err
 	}
 	copy(dst, result.data[:len(dst)])

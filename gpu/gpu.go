@@ -7,11 +7,13 @@
 package gpu
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrNoVulkan reports that no Vulkan loader or no Vulkan device could be
@@ -23,6 +25,21 @@ var ErrNoVulkan = errors.New("gpu: no usable Vulkan")
 // not at all (a tensor beyond the device's limits): the caller runs it on
 // the CPU instead.
 var ErrInexact = errors.New("gpu: not exact on this device")
+
+// Stats collects what a call measured.
+type Stats struct {
+	// Kernel is the time the shaders ran on the device, from timestamps
+	// (zero when the queue has none).
+	Kernel time.Duration
+}
+
+type statsKey struct{}
+
+// WithStats returns a context that makes calls add their measurements to
+// s.
+func WithStats(ctx context.Context, s *Stats) context.Context {
+	return context.WithValue(ctx, statsKey{}, s)
+}
 
 // DeviceType is a physical device's kind, as Vulkan reports it.
 type DeviceType int
