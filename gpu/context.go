@@ -100,6 +100,9 @@ func Open(allowCPU bool) (*Context, error) {
 	if os.Getenv(NoFloat64Env) == "1" {
 		d.Float64 = false
 	}
+	if os.Getenv(NoSubgroupsEnv) == "1" {
+		d.SubgroupArithmetic = false
+	}
 	c := &Context{in: in, info: d, modules: map[string]vk.ShaderModule{}, pipelines: map[pipelineKey]vk.Pipeline{},
 		lanes: make(chan *lane, lanes)}
 	if err := c.init(phys[d.Index]); err != nil {
@@ -913,7 +916,11 @@ func reduce[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], in *bu
 	if err != nil {
 		return err
 	}
-	minmax, err := c.pipeline("minmax_"+f.name, 0, 0)
+	module := "minmax_" + f.name
+	if c.info.SubgroupArithmetic && f.name != "f64" {
+		module += "_sg"
+	}
+	minmax, err := c.pipeline(module, 0, 0)
 	if err != nil {
 		return err
 	}

@@ -88,10 +88,13 @@ type Device struct {
 	VendorID   uint32
 	MemoryHeap uint64 // bytes in device-local heaps
 
-	SubgroupSize int  // 0 when not reported (Vulkan 1.0)
-	Float64      bool // shaderFloat64
-	Float16      bool // shaderFloat16 (Vulkan 1.2)
-	Storage16    bool // storageBuffer16BitAccess (Vulkan 1.1)
+	SubgroupSize int // 0 when not reported (Vulkan 1.0)
+	// SubgroupArithmetic reports subgroup min/max in compute shaders; the
+	// reduction uses them when present.
+	SubgroupArithmetic bool
+	Float64            bool // shaderFloat64
+	Float16            bool // shaderFloat16 (Vulkan 1.2)
+	Storage16          bool // storageBuffer16BitAccess (Vulkan 1.1)
 	// DenormPreserve32 and DenormPreserve64 report that shaders can keep
 	// subnormal float32/float64 values (shaderDenormPreserveFloat32/64,
 	// Vulkan 1.2); without them a device may flush them to zero.
@@ -112,6 +115,10 @@ const DeviceEnv = "QDQ_VULKAN_DEVICE"
 // to open instead of libvulkan.so.1 (a path that does not exist simulates
 // a machine without Vulkan).
 const LibraryEnv = "QDQ_VULKAN_LIBRARY"
+
+// NoSubgroupsEnv, set to 1, makes Open ignore subgroup operations, so that
+// the reduction uses shared memory alone (for tests of that path).
+const NoSubgroupsEnv = "QDQ_VULKAN_NO_SUBGROUPS"
 
 // NoFloat64Env, set to 1, makes Open treat the device as lacking
 // shaderFloat64, so that float64 calls take the CPU path (for tests of

@@ -29,7 +29,7 @@ func devicesOrSkip(t *testing.T) []Device {
 		t.Skipf("no Vulkan device (set %s=1 to make this fail): %v", RequireEnv, err)
 	}
 	for _, d := range devs {
-		t.Logf("device %d: %s (%s, Vulkan %s, %s)", d.Index, d.Name, d.Type, d.API, d.Driver)
+		t.Logf("device %d: %s (%s, Vulkan %s, %s; subgroup %d, arithmetic %t)", d.Index, d.Name, d.Type, d.API, d.Driver, d.SubgroupSize, d.SubgroupArithmetic)
 	}
 	return devs
 }

@@ -53,7 +53,7 @@ typedef struct { int32_t sType; void *pNext; _Alignas(8) unsigned char features[
 typedef void (*qdqGetStruct2)(void *physicalDevice, void *out);
 
 typedef struct {
-	uint32_t subgroupSize, storage16, float16, denormPreserve32, denormPreserve64;
+	uint32_t subgroupSize, subgroupStages, subgroupOps, storage16, float16, denormPreserve32, denormPreserve64;
 	char driver[520];
 } qdqExtra;
 
@@ -80,6 +80,8 @@ static void qdqQueryExtra(void *instance, void *physicalDevice, uint32_t api, qd
 	}
 	props2(physicalDevice, &p);
 	out->subgroupSize = sub.subgroupSize;
+	out->subgroupStages = sub.stages;
+	out->subgroupOps = sub.ops;
 	if (v12) {
 		out->denormPreserve32 = fc.denormPreserve32;
 		out->denormPreserve64 = fc.denormPreserve64;
@@ -204,13 +206,15 @@ func (in *instance) describe(index int, p vk.PhysicalDevice) Device {
 	C.qdqQueryExtra(unsafe.Pointer(in.vk), unsafe.Pointer(p), C.uint32_t(props.ApiVersion), &extra)
 
 	d := Device{
-		Index:                  index,
-		Name:                   vk.ToString(props.DeviceName[:]),
-		Type:                   DeviceType(props.DeviceType),
-		API:                    versionString(props.ApiVersion),
-		Driver:                 C.GoString(&extra.driver[0]),
-		VendorID:               props.VendorID,
-		SubgroupSize:           int(extra.subgroupSize),
+		Index:        index,
+		Name:         vk.ToString(props.DeviceName[:]),
+		Type:         DeviceType(props.DeviceType),
+		API:          versionString(props.ApiVersion),
+		Driver:       C.GoString(&extra.driver[0]),
+		VendorID:     props.VendorID,
+		SubgroupSize: int(extra.subgroupSize),
+		// VK_SUBGROUP_FEATURE_ARITHMETIC_BIT in the compute stage.
+		SubgroupArithmetic:     extra.subgroupOps&0x4 != 0 && extra.subgroupStages&0x20 != 0,
 		Float64:                feats.ShaderFloat64 == vk.True,
 		Float16:                extra.float16 != 0,
 		Storage16:              extra.storage16 != 0,

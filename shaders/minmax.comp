@@ -9,6 +9,10 @@
 
 #include "common.glsl"
 
+#if defined(SUBGROUP)
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#endif
+
 layout(local_size_x_id = 0) in;
 const uint WG = 256u; // must match the specialised local size (checked on the host)
 
@@ -55,6 +59,24 @@ void main() {
 					hi = max(hi, k);
 				}
 			}
+#if defined(SUBGROUP)
+			// Reduce within each subgroup, whatever its size, then over the
+			// subgroups' results in shared memory.
+			lo = subgroupMin(lo);
+			hi = subgroupMax(hi);
+			if (subgroupElect()) {
+				sLo[gl_SubgroupID] = lo;
+				sHi[gl_SubgroupID] = hi;
+			}
+			barrier();
+			if (lid == 0u) {
+				for (uint s = 1u; s < gl_NumSubgroups; s++) {
+					sLo[0] = min(sLo[0], sLo[s]);
+					sHi[0] = max(sHi[0], sHi[s]);
+				}
+			}
+			barrier();
+#else
 			sLo[lid] = lo;
 			sHi[lid] = hi;
 			barrier();
@@ -65,6 +87,7 @@ void main() {
 				}
 				barrier();
 			}
+#endif
 			if (lid == 0u) {
 				partial[c * pc.blocks + b] = ivec2(sLo[0], sHi[0]);
 			}
