@@ -36,7 +36,7 @@ func newBenchFlags(out io.Writer) *benchFlags {
 	fs.StringVar(&f.dtypes, "dtype", "float32,float64,float16,bfloat16", "comma-separated dtypes to measure")
 	fs.StringVar(&f.size, "size", "64Mi", "elements per tensor (suffixes Ki, Mi, Gi); per-channel runs use [4096, size/4096]")
 	fs.StringVar(&f.modes, "mode", strings.Join(benchModes, ","), "comma-separated modes to measure")
-	fs.StringVar(&f.backend, "backend", "cpu", "auto, cpu or gpu")
+	fs.StringVar(&f.backend, "backend", "cpu", "comma-separated backends to measure: auto, cpu, gpu (cpu,gpu gives both rows)")
 	fs.IntVar(&f.count, "count", 5, "timed repetitions per row; the median is reported")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per row instead of a table")
 	fs.StringVar(&f.kernels, "kernels", "", "CPU inner loops: "+strings.Join(qdq.CPUKernels(), ", ")+" (default: the best)")
@@ -121,15 +121,23 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 			return badUsage("-mode %q: want some of %s", m, strings.Join(benchModes, ","))
 		}
 	}
-	backend, err := qdq.ParseBackend(f.backend)
-	if err != nil {
-		return usageError{err}
+	var engines []*qdq.Engine
+	defer func() {
+		for _, e := range engines {
+			e.Close()
+		}
+	}()
+	for _, s := range strings.Split(f.backend, ",") {
+		backend, err := qdq.ParseBackend(strings.TrimSpace(s))
+		if err != nil {
+			return usageError{err}
+		}
+		engine, err := qdq.NewEngine(qdq.Config{Backend: backend, Kernels: f.kernels})
+		if err != nil {
+			return usageError{err}
+		}
+		engines = append(engines, engine)
 	}
-	engine, err := qdq.NewEngine(qdq.Config{Backend: backend, Kernels: f.kernels})
-	if err != nil {
-		return usageError{err}
-	}
-	defer engine.Close()
 
 	var table *tabwriter.Writer
 	if !f.json {
@@ -140,55 +148,66 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		in, out := benchTensors(dtype, n)
 		copyTensor(out, in) // fault the output's pages in before timing
 		copyTime := median(f.count, func() { copyTensor(out, in) })
-		for _, mode := range modes {
-			opts := benchOptions(mode, in)
-			in2, out2 := reshape(in, mode), reshape(out, mode)
-			var (
-				runErr     error
-				kernelSecs []float64
-			)
-			run := func() {
-				res, err := engine.RunInto(context.Background(), out2, in2, opts)
-				if err != nil {
-					runErr = err
+		for _, engine := range engines {
+			for _, mode := range modes {
+				if err := benchRowFor(engine, mode, in, out, n, dtype, copyTime, f, stdout, table); err != nil {
+					return err
 				}
-				kernelSecs = append(kernelSecs, res.KernelTime.Seconds())
 			}
-			run() // warm up
-			kernelSecs = kernelSecs[:0]
-			secs := median(f.count, run)
-			if runErr != nil {
-				return runErr
-			}
-			bytes := float64(2 * n * dtype.Size())
-			kernels := engine.Kernels()
-			if engine.Backend() == qdq.GPU {
-				kernels = engine.Device()
-			}
-			row := benchRow{
-				Backend: engine.Backend().String(), Kernels: kernels, DType: dtype.String(), Mode: mode,
-				Elements: n, Seconds: secs, GBps: bytes / secs / 1e9, CopyGBps: bytes / copyTime / 1e9,
-			}
-			row.Ratio = row.GBps / row.CopyGBps
-			if slices.Sort(kernelSecs); kernelSecs[len(kernelSecs)/2] > 0 {
-				row.KernelGBps = bytes / kernelSecs[len(kernelSecs)/2] / 1e9
-			}
-			if f.json {
-				b, _ := json.Marshal(row)
-				fmt.Fprintln(stdout, string(b))
-				continue
-			}
-			kernel := "-"
-			if row.KernelGBps > 0 {
-				kernel = fmt.Sprintf("%.2f", row.KernelGBps)
-			}
-			fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%d\t%.2f\t%.2f\t%.2f\t%.2f×\t%s\t\n", row.Backend, row.Kernels, row.DType, row.Mode,
-				row.Elements, row.Seconds*1e3, row.GBps, row.CopyGBps, row.Ratio, kernel)
 		}
 	}
 	if table != nil {
 		return table.Flush()
 	}
+	return nil
+}
+
+// benchRowFor measures one engine on one mode and prints the row.
+func benchRowFor(engine *qdq.Engine, mode string, in, out qdq.Tensor, n int, dtype qdq.DType, copyTime float64,
+	f *benchFlags, stdout io.Writer, table *tabwriter.Writer) error {
+	opts := benchOptions(mode, in)
+	in2, out2 := reshape(in, mode), reshape(out, mode)
+	var (
+		runErr     error
+		kernelSecs []float64
+	)
+	run := func() {
+		res, err := engine.RunInto(context.Background(), out2, in2, opts)
+		if err != nil {
+			runErr = err
+		}
+		kernelSecs = append(kernelSecs, res.KernelTime.Seconds())
+	}
+	run() // warm up
+	kernelSecs = kernelSecs[:0]
+	secs := median(f.count, run)
+	if runErr != nil {
+		return runErr
+	}
+	bytes := float64(2 * n * dtype.Size())
+	kernels := engine.Kernels()
+	if engine.Backend() == qdq.GPU {
+		kernels = engine.Device()
+	}
+	row := benchRow{
+		Backend: engine.Backend().String(), Kernels: kernels, DType: dtype.String(), Mode: mode,
+		Elements: n, Seconds: secs, GBps: bytes / secs / 1e9, CopyGBps: bytes / copyTime / 1e9,
+	}
+	row.Ratio = row.GBps / row.CopyGBps
+	if slices.Sort(kernelSecs); kernelSecs[len(kernelSecs)/2] > 0 {
+		row.KernelGBps = bytes / kernelSecs[len(kernelSecs)/2] / 1e9
+	}
+	if f.json {
+		b, _ := json.Marshal(row)
+		fmt.Fprintln(stdout, string(b))
+		return nil
+	}
+	kernel := "-"
+	if row.KernelGBps > 0 {
+		kernel = fmt.Sprintf("%.2f", row.KernelGBps)
+	}
+	fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%d\t%.2f\t%.2f\t%.2f\t%.2f×\t%s\t\n", row.Backend, row.Kernels, row.DType, row.Mode,
+		row.Elements, row.Seconds*1e3, row.GBps, row.CopyGBps, row.Ratio, kernel)
 	return nil
 }
 
