@@ -188,7 +188,7 @@ func (c *Context) init(phys vk.PhysicalDevice) error {
 		SType:          vk.StructureTypePipelineLayoutCreateInfo,
 		SetLayoutCount: 1, PSetLayouts: []vk.DescriptorSetLayout{c.setLayout},
 		PushConstantRangeCount: 1,
-		PPushConstantRanges:    []vk.PushConstantRange{{StageFlags: vk.ShaderStageFlags(vk.ShaderStageComputeBit), Size: 16}},
+		PPushConstantRanges:    []vk.PushConstantRange{{StageFlags: vk.ShaderStageFlags(vk.ShaderStageComputeBit), Size: 4 * pushWords}},
 	}, nil, &layout)); err != nil {
 		return err
 	}
@@ -487,11 +487,15 @@ func (c *Context) reusable(ln *lane, role string, size int, mapped bool) (*buffe
 	return b, nil
 }
 
+// pushWords is the size of the shaders' push constants in 32-bit words:
+// four counts, then up to 32 bytes of per-tensor parameters.
+const pushWords = 12
+
 // dispatch is one compute dispatch of a recorded batch.
 type dispatch struct {
 	pipeline vk.Pipeline
 	buffers  []*buffer
-	push     [4]uint32
+	push     [pushWords]uint32
 	groups   [3]uint32
 }
 
@@ -575,7 +579,7 @@ func (c *Context) submit(ln *lane, stats *Stats, steps []step) error {
 			vk.CmdBindPipeline(ln.cmd, vk.PipelineBindPointCompute, d.pipeline)
 			vk.CmdBindDescriptorSets(ln.cmd, vk.PipelineBindPointCompute, c.layout, 0, 1, []vk.DescriptorSet{sets[i]}, 0, nil)
 			push := d.push
-			vk.CmdPushConstants(ln.cmd, c.layout, vk.ShaderStageFlags(vk.ShaderStageComputeBit), 0, 16, unsafe.Pointer(&push[0]))
+			vk.CmdPushConstants(ln.cmd, c.layout, vk.ShaderStageFlags(vk.ShaderStageComputeBit), 0, 4*pushWords, unsafe.Pointer(&push[0]))
 			vk.CmdDispatch(ln.cmd, d.groups[0], d.groups[1], d.groups[2])
 		} else {
 			vk.CmdCopyBuffer(ln.cmd, st.from.buf, st.to.buf, 1, []vk.BufferCopy{{Size: vk.DeviceSize(st.size)}})
@@ -929,9 +933,9 @@ func reduce[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], in *bu
 		return err
 	}
 	steps = append(steps,
-		run1(dispatch{minmax, []*buffer{in, partial}, [4]uint32{uint32(l.Inner), uint32(l.Depth), uint32(span), uint32(blocks)},
+		run1(dispatch{minmax, []*buffer{in, partial}, [pushWords]uint32{uint32(l.Inner), uint32(l.Depth), uint32(span), uint32(blocks)},
 			[3]uint32{uint32(min(blocks, int(c.info.MaxWorkGroupCount[0]))), uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[1]))), 1}}),
-		run1(dispatch{merge, []*buffer{partial, ranges}, [4]uint32{uint32(l.Depth), uint32(blocks)},
+		run1(dispatch{merge, []*buffer{partial, ranges}, [pushWords]uint32{uint32(l.Depth), uint32(blocks)},
 			[3]uint32{uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[0]))), 1, 1}}))
 	if err := c.submit(ln, stats, steps); err != nil {
 		return err
@@ -961,8 +965,13 @@ func apply[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], p vk.Pi
 		return err
 	}
 	items := ceilDiv(len(dst), 4*f.words)
-	steps = append(steps, run1(dispatch{p, []*buffer{in, out, qbuf},
-		[4]uint32{uint32(l.Len()), uint32(l.Inner), uint32(l.Depth)}, [3]uint32{c.groups(items, 0), 1, 1}}))
+	push := [pushWords]uint32{uint32(l.Len()), uint32(l.Inner), uint32(l.Depth)}
+	if l.Depth == 1 { // per tensor: the parameters travel as push constants
+		for i := range f.quantSize / 4 {
+			push[4+i] = binary.LittleEndian.Uint32(qbuf.data[4*i:])
+		}
+	}
+	steps = append(steps, run1(dispatch{p, []*buffer{in, out, qbuf}, push, [3]uint32{c.groups(items, 0), 1, 1}}))
 	result := out
 	if !c.direct {
 		if result, err = c.reusable(ln, "staging", len(dst), true); err != nil {

@@ -3,7 +3,8 @@
 // write. One invocation per 32-bit word of the input (one float32
 // element, or two 16-bit elements), in a grid-stride loop. Per-channel
 // parameters come as float32 bits, (min, max, scale, inverse), computed on
-// the host by the same code as the CPU backend: no division here.
+// the host by the same code as the CPU backend: no division here. A
+// per-tensor call (one channel) passes them as push constants.
 
 #include "common.glsl"
 
@@ -19,6 +20,8 @@ layout(push_constant) uniform Push {
 	uint count; // elements
 	uint inner; // elements per row
 	uint depth; // channels
+	uint unused;
+	uvec4 q; // the parameters when depth is 1
 } pc;
 
 uint fakeQuant(uint xb, uvec4 q) {
@@ -40,6 +43,9 @@ uint fakeQuant(uint xb, uvec4 q) {
 }
 
 uvec4 quantOf(uint e) {
+	if (pc.depth == 1u) {
+		return pc.q;
+	}
 	return quant[(e / pc.inner) % pc.depth];
 }
 

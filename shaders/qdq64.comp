@@ -1,7 +1,7 @@
 #version 450
 // qdq.comp for float64 (needs shaderFloat64): values and parameters travel
 // as (low, high) word pairs; the arithmetic is double precision, each step
-// precise.
+// precise. A per-tensor call passes its parameters as push constants.
 
 #include "common.glsl"
 
@@ -17,7 +17,13 @@ layout(push_constant) uniform Push {
 	uint count;
 	uint inner;
 	uint depth;
+	uint unused;
+	uvec2 q[4]; // the parameters when depth is 1
 } pc;
+
+uvec2 param(uint i, uint k) {
+	return pc.depth == 1u ? pc.q[k] : quant[i + k];
+}
 
 void main() {
 	uint stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
@@ -25,10 +31,12 @@ void main() {
 		uint q = 4u * ((e / pc.inner) % pc.depth);
 		uvec2 v = src[e];
 		if (CLAMP) { // Eigen's cwiseMin(max) then cwiseMax(min)
-			uvec2 m = lessTF64(quant[q + 1u], v) ? quant[q + 1u] : v;
-			v = lessTF64(m, quant[q]) ? quant[q] : m;
+			uvec2 hi = param(q, 1u);
+			uvec2 m = lessTF64(hi, v) ? hi : v;
+			uvec2 lo = param(q, 0u);
+			v = lessTF64(m, lo) ? lo : m;
 		}
-		precise double z = packDouble2x32(v) * packDouble2x32(quant[q + 2u]);
+		precise double z = packDouble2x32(v) * packDouble2x32(param(q, 2u));
 		precise double r;
 		if (ROUND_MODE == 1u) {
 			precise double h = z + 0.5LF;
@@ -36,7 +44,7 @@ void main() {
 		} else {
 			r = roundEven(z);
 		}
-		precise double y = r * packDouble2x32(quant[q + 3u]);
+		precise double y = r * packDouble2x32(param(q, 3u));
 		dst[e] = unpackDouble2x32(y);
 	}
 }
