@@ -772,7 +772,9 @@ func chunks(l cpu.Layout, limit int) []chunk {
 
 // chunkLimit is the most elements of size bytes one dispatch sees.
 func (c *Context) chunkLimit(size int) int {
-	limit := min(c.info.MaxStorageBufferRange, 1<<30)
+	// At most 256 MiB a chunk: each lane keeps an input, an output and a
+	// staging buffer of that size.
+	limit := min(c.info.MaxStorageBufferRange, 256<<20)
 	if v, err := strconv.ParseUint(os.Getenv(MaxChunkEnv), 10, 64); err == nil && v > 0 {
 		limit = min(limit, v)
 	}
