@@ -89,12 +89,25 @@ func numbers(raw json.RawMessage) ([]float64, error) {
 	return many, err
 }
 
-// LoadTensorFlowCases reads testdata/tf_cases.json from the module root.
+// loadTensorFlowCases reads testdata/tf_cases.json from the module root:
+// found from this source file's path, or, for a test binary run elsewhere
+// (a GPU machine), from the working directory or one of its parents.
 func loadTensorFlowCases(t *testing.T) []tfCase {
-	_, file, _, ok := runtime.Caller(0)
-	require.True(t, ok)
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "testdata", "tf_cases.json"))
-	require.NoError(t, err)
+	var places []string
+	if _, file, _, ok := runtime.Caller(0); ok {
+		places = append(places, filepath.Join(filepath.Dir(file), "..", ".."))
+	}
+	places = append(places, ".", "..", filepath.Join("..", ".."))
+	var (
+		data []byte
+		err  error
+	)
+	for _, dir := range places {
+		if data, err = os.ReadFile(filepath.Join(dir, "testdata", "tf_cases.json")); err == nil {
+			break
+		}
+	}
+	require.NoError(t, err, "testdata/tf_cases.json")
 	var cases []tfCase
 	require.NoError(t, json.Unmarshal(data, &cases))
 	return cases
