@@ -353,6 +353,8 @@ func (e *Engine) run(ctx context.Context, out, in Tensor, c call) (Result, error
 		switch {
 		case err == nil:
 			return Result{Backend: GPU, Channels: ch, KernelTime: stats.Kernel}, nil
+		case errors.Is(err, gpu.ErrClosed):
+			return Result{}, newError(ErrClosed, "engine is closed")
 		case !errors.Is(err, gpu.ErrInexact):
 			return Result{}, fmt.Errorf("qdq: %w", err)
 		}

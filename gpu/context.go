@@ -11,7 +11,6 @@ import "C"
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -97,6 +96,11 @@ func Open(allowCPU bool) (*Context, error) {
 		in.close()
 		return nil, err
 	}
+	if d.MaxWorkGroupInvocation < workgroup || d.MaxWorkGroupSizeX < workgroup || !apiAtLeast11(d.API) {
+		in.close()
+		return nil, fmt.Errorf("%w: %s (Vulkan %s) cannot run workgroups of %d (Vulkan 1.1 and %d invocations needed)",
+			ErrNoVulkan, d.Name, d.API, workgroup, workgroup)
+	}
 	if os.Getenv(NoFloat64Env) == "1" {
 		d.Float64 = false
 	}
@@ -114,6 +118,16 @@ func Open(allowCPU bool) (*Context, error) {
 
 // Device describes the device the context runs on.
 func (c *Context) Device() Device { return c.info }
+
+// apiAtLeast11 reports whether a "major.minor.patch" version is 1.1 or
+// later, which the shaders' SPIR-V needs.
+func apiAtLeast11(v string) bool {
+	var major, minor, patch int
+	if _, err := fmt.Sscanf(v, "%d.%d.%d", &major, &minor, &patch); err != nil {
+		return false
+	}
+	return major > 1 || major == 1 && minor >= 1
+}
 
 func vkErr(call string, res vk.Result) error {
 	if res == vk.Success {
@@ -411,7 +425,7 @@ func (c *Context) newBuffer(size int, mapped bool) (*buffer, error) {
 	var req vk.MemoryRequirements
 	vk.GetBufferMemoryRequirements(c.dev, b.buf, &req)
 	req.Deref()
-	index := c.memoryType(req.MemoryTypeBits, mapped)
+	index := c.memoryType(req.MemoryTypeBits, mapped, mapped && c.direct)
 	if index < 0 {
 		vk.DestroyBuffer(c.dev, b.buf, nil)
 		return nil, fmt.Errorf("%w: %s has no suitable memory for storage buffers", ErrNoVulkan, c.info.Name)
@@ -439,25 +453,42 @@ func (c *Context) newBuffer(size int, mapped bool) (*buffer, error) {
 	return b, nil
 }
 
-// memoryType picks a memory type among allowed: host-visible and coherent
-// (preferring device-local) when mapped, else device-local.
-func (c *Context) memoryType(allowed uint32, mapped bool) int {
+// memoryType picks a memory type among allowed. An unmapped buffer is
+// device-local. A mapped one is host-visible and coherent: device-local
+// too when local is set (the direct path, where that memory is large), and
+// otherwise preferably not, and host-cached, so that staging and reading
+// results back go through ordinary system memory rather than a small,
+// write-combined window of video memory.
+func (c *Context) memoryType(allowed uint32, mapped, local bool) int {
 	host := vk.MemoryPropertyFlags(vk.MemoryPropertyHostVisibleBit | vk.MemoryPropertyHostCoherentBit)
-	local := vk.MemoryPropertyFlags(vk.MemoryPropertyDeviceLocalBit)
-	index := -1
+	devLocal := vk.MemoryPropertyFlags(vk.MemoryPropertyDeviceLocalBit)
+	cached := vk.MemoryPropertyFlags(vk.MemoryPropertyHostCachedBit)
+	best, bestScore := -1, -1
 	for i := range int(c.memory.MemoryTypeCount) {
 		t := c.memory.MemoryTypes[i]
 		t.Deref()
 		f := t.PropertyFlags
+		if allowed&(1<<i) == 0 {
+			continue
+		}
+		score := -1
 		switch {
-		case allowed&(1<<i) == 0:
-		case mapped && f&host == host && (index < 0 || f&local != 0):
-			index = i
-		case !mapped && f&local != 0 && index < 0:
-			index = i
+		case !mapped && f&devLocal != 0:
+			score = 0
+		case mapped && f&host == host:
+			score = 0
+			if (f&devLocal != 0) == local {
+				score += 2
+			}
+			if !local && f&cached != 0 {
+				score++
+			}
+		}
+		if score > bestScore {
+			best, bestScore = i, score
 		}
 	}
-	return index
+	return best
 }
 
 func (c *Context) free(b *buffer) {
@@ -660,7 +691,7 @@ func (c *Context) Float64(ctx context.Context, dst, src []float64, r cpu.Request
 			}
 		},
 		exact: func(q cpu.Quant[float64], lo, hi float64) bool {
-			return exactFor(float64(q.Scale), float64(q.Inv), lo, hi, 0x1p1021, 0x1p-1022, c.info.DenormPreserve64)
+			return exactFor(float64(q.Scale), float64(q.Inv), lo, hi, 0x1p1021, 0x1p-1022)
 		},
 	}, bytesOf(dst), bytesOf(src), len(src), r)
 }
@@ -693,7 +724,7 @@ func (c *Context) format32(name string) format[float32] {
 			}
 		},
 		exact: func(q cpu.Quant[float32], lo, hi float32) bool {
-			return exactFor(float64(q.Scale), float64(q.Inv), float64(lo), float64(hi), 0x1p125, 0x1p-126, c.info.DenormPreserve32)
+			return exactFor(float64(q.Scale), float64(q.Inv), float64(lo), float64(hi), 0x1p125, 0x1p-126)
 		},
 	}
 }
@@ -705,21 +736,25 @@ func bytesOf[T float32 | float64 | uint16](s []T) []byte {
 // exactFor reports whether a channel is computed exactly by a device that
 // may flush subnormal floats, given the interval [lo, hi] that the values
 // reaching the multiplication lie in (the data's range, or the clamp's
-// bounds). With the range and the clamp done in integers, only two
-// multiplications can meet a subnormal: x*scale with a subnormal x
-// matters only when scale >= big (2^125 for float32: else the product is
-// below 1/2 and rounds to a zero of the same sign either way), and
-// r*inverse only when the inverse scale is below tiny, the smallest normal.
-func exactFor(scale, inv, lo, hi, big, tiny float64, preserve bool) bool {
-	if preserve {
-		return true
-	}
+// bounds). With the range and the clamp done in integers, subnormals can
+// matter only in the two multiplications: a subnormal scale or inverse
+// scale (below tiny, the smallest normal); or a subnormal x times a scale
+// of at least big (2^125 for float32: a smaller scale makes the product
+// less than 1/2, which rounds to a zero of the same sign either way).
+//
+// No shader declares SPIR-V's DenormPreserve execution mode, so even a
+// device that could keep subnormals may flush them: the rule always
+// applies.
+func exactFor(scale, inv, lo, hi, big, tiny float64) bool {
 	subnormals := lo < tiny && hi > -tiny && !(lo == 0 && hi == 0)
-	if math.Abs(scale) >= big && subnormals {
+	scale, inv = math.Abs(scale), math.Abs(inv)
+	switch {
+	case scale >= big && subnormals:
+		return false
+	case scale != 0 && scale < tiny, inv != 0 && inv < tiny:
 		return false
 	}
-	inv = math.Abs(inv)
-	return !(inv != 0 && inv < tiny)
+	return true
 }
 
 // MaxChunkEnv caps, in bytes, how much of a tensor one dispatch sees
@@ -770,6 +805,29 @@ func chunks(l cpu.Layout, limit int) []chunk {
 	return cs
 }
 
+// split chunks layout l so that no buffer a chunk binds (its elements,
+// its channels' parameters, key ranges and partial ranges) exceeds the
+// chunk limit: a chunk can have as many channels as elements.
+func (c *Context) split(l cpu.Layout, size, quantSize, rangeSize int) []chunk {
+	limit := c.chunkLimit(size)
+	maxBytes := limit * size
+	for {
+		parts := chunks(l, limit)
+		fits := true
+		for _, p := range parts {
+			blocks := max(1, min(ceilDiv(p.layout.Outer*p.layout.Inner, workgroup*64), 1024))
+			if p.layout.Depth*max(quantSize, rangeSize*blocks) > maxBytes {
+				fits = false
+				break
+			}
+		}
+		if fits || limit <= 2 {
+			return parts
+		}
+		limit = max(2, limit/2&^1)
+	}
+}
+
 // chunkLimit is the most elements of size bytes one dispatch sees.
 func (c *Context) chunkLimit(size int) int {
 	// At most 256 MiB a chunk: each lane keeps an input, an output and a
@@ -792,7 +850,7 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return nil, errors.New("gpu: context closed")
+		return nil, ErrClosed
 	}
 	c.inflight.Add(1)
 	c.mu.Unlock()
@@ -825,7 +883,7 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 		}
 	}
 	size := len(src) / n
-	parts := chunks(l, c.chunkLimit(size))
+	parts := c.split(l, size, f.quantSize, f.rangeSize)
 	if len(parts) > 1 && n > math.MaxUint32/2 {
 		return nil, fmt.Errorf("%w: %d elements are beyond 32-bit indexes", ErrInexact, n)
 	}
@@ -881,7 +939,7 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 	}
 	for i, q := range quants {
 		if !f.exact(q, bounds[i].Min, bounds[i].Max) {
-			return nil, fmt.Errorf("%w: scale %g, inverse %g could meet subnormal values, which %s may flush", ErrInexact, q.Scale, q.Inv, c.info.Name)
+			return nil, fmt.Errorf("%w: scale %g, inverse %g could meet subnormal values, which the device may flush", ErrInexact, q.Scale, q.Inv)
 		}
 	}
 	var clamp uint32

@@ -109,12 +109,34 @@ func fixNaN(got, want []cpu.Quant[float32]) []cpu.Quant[float32] {
 
 func TestInexactCallsAreRefused(t *testing.T) {
 	c := openOrSkip(t)
-	if c.Device().DenormPreserve32 {
-		t.Skipf("%s keeps subnormals: every call is exact", c.Device().Name)
-	}
 	src := []float32{1e-39, -3e-39, 0.5e-38}
 	_, err := c.Float32(context.Background(), make([]float32, 3), src, cpu.Request[float32]{
 		Layout: cpu.Layout{Outer: 1, Depth: 1, Inner: 3}, Params: cpu.Params{Signed: true, NumBits: 8},
 	})
 	require.True(t, errors.Is(err, ErrInexact), "got %v", err)
+
+	// A subnormal scale: unsigned 1-bit with a max near the largest float.
+	_, err = c.Float32(context.Background(), make([]float32, 2), []float32{0, 3e38}, cpu.Request[float32]{
+		Layout: cpu.Layout{Outer: 1, Depth: 1, Inner: 2}, Params: cpu.Params{NumBits: 1},
+	})
+	require.True(t, errors.Is(err, ErrInexact), "got %v", err)
+
+	// Many channels of one element: the per-channel buffers, not the
+	// elements, must set the chunk size, and the call must still run.
+	t.Setenv(MaxChunkEnv, "4096")
+	n := 5000
+	in, out := make([]uint16, n), make([]uint16, n)
+	for i := range in {
+		in[i] = cpu.Float32ToFloat16(float32(i%13) - 6)
+	}
+	req := cpu.Request[float32]{Layout: cpu.Layout{Outer: 1, Depth: n, Inner: 1}, Params: cpu.Params{Signed: true, NumBits: 8},
+		Given: make([]cpu.Bounds[float32], n)}
+	for i := range req.Given {
+		req.Given[i] = cpu.Bounds[float32]{Min: -3, Max: 4}
+	}
+	want := make([]uint16, n)
+	cpu.ReferenceFloat16(want, in, req)
+	_, err = c.Float16(context.Background(), out, in, req)
+	require.NoError(t, err)
+	require.Equal(t, want, out)
 }

@@ -20,6 +20,9 @@ import (
 // used.
 var ErrNoVulkan = errors.New("gpu: no usable Vulkan")
 
+// ErrClosed reports a call on a closed Context.
+var ErrClosed = errors.New("gpu: context closed")
+
 // ErrInexact reports that a call cannot be computed bit-exactly on the
 // device (for example when subnormal values could be flushed to zero), or
 // not at all (a tensor beyond the device's limits): the caller runs it on
@@ -97,12 +100,14 @@ type Device struct {
 	Storage16          bool // storageBuffer16BitAccess (Vulkan 1.1)
 	// DenormPreserve32 and DenormPreserve64 report that shaders can keep
 	// subnormal float32/float64 values (shaderDenormPreserveFloat32/64,
-	// Vulkan 1.2); without them a device may flush them to zero.
+	// Vulkan 1.2) if they ask to. qdq's shaders do not ask yet, so it
+	// treats every device as one that may flush them.
 	DenormPreserve32, DenormPreserve64 bool
 
 	MaxStorageBufferRange  uint64
 	MaxWorkGroupCount      [3]uint32
 	MaxWorkGroupInvocation uint32
+	MaxWorkGroupSizeX      uint32
 	MaxSharedMemory        uint32
 	TimestampPeriod        float32 // nanoseconds per timestamp tick
 }

@@ -223,6 +223,7 @@ func (in *instance) describe(index int, p vk.PhysicalDevice) Device {
 		MaxStorageBufferRange:  uint64(props.Limits.MaxStorageBufferRange),
 		MaxWorkGroupCount:      props.Limits.MaxComputeWorkGroupCount,
 		MaxWorkGroupInvocation: props.Limits.MaxComputeWorkGroupInvocations,
+		MaxWorkGroupSizeX:      props.Limits.MaxComputeWorkGroupSize[0],
 		MaxSharedMemory:        props.Limits.MaxComputeSharedMemorySize,
 		TimestampPeriod:        props.Limits.TimestampPeriod,
 	}
