@@ -41,6 +41,7 @@ func TestConformance(t *testing.T) {
 // in CI): every call either runs on the device or falls back to the CPU
 // for a stated reason, and all of them give the reference's bits.
 func TestConformanceGPU(t *testing.T) {
+	t.Setenv("QDQ_VULKAN_GUARD", "1") // and nothing is written past any output on the device
 	e := gpuEngine(t)
 	var onGPU, onCPU int
 	reasons := map[string]int{}
@@ -76,6 +77,7 @@ func TestConformanceGPUChunked(t *testing.T) {
 	t.Setenv("QDQ_VULKAN_MAX_CHUNK", "4096")
 	t.Setenv("QDQ_VULKAN_STAGING", "1")
 	t.Setenv("QDQ_VULKAN_NO_SUBGROUPS", "1")
+	t.Setenv("QDQ_VULKAN_GUARD", "1")
 	e := gpuEngine(t)
 	qdqtest.Run(t, e.RunInto)
 }

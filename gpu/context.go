@@ -54,6 +54,7 @@ type Context struct {
 	// direct is set when buffers can be device-local and mapped at once,
 	// so that no staging copies are needed.
 	direct   bool
+	guard    bool           // check the bytes after each output (GuardEnv)
 	lanes    chan *lane     // the idle lanes
 	made     int            // lanes created
 	inflight sync.WaitGroup // calls holding or waiting for a lane
@@ -159,6 +160,7 @@ func (c *Context) init(phys vk.PhysicalDevice) error {
 		return fmt.Errorf("%w: %s has no compute queue", ErrNoVulkan, c.info.Name)
 	}
 	c.direct = os.Getenv(StagingEnv) != "1" && c.hasLargeMappableLocalMemory()
+	c.guard = os.Getenv(GuardEnv) == "1"
 	var features vk.PhysicalDeviceFeatures
 	if c.info.Float64 {
 		features.ShaderFloat64 = vk.True // qdq_f64 declares the Float64 capability
@@ -533,9 +535,10 @@ type dispatch struct {
 // step is one command of a batch: a dispatch, or a copy of size bytes
 // between buffers.
 type step struct {
-	dispatch *dispatch
-	from, to *buffer
-	size     int
+	dispatch     *dispatch
+	from, to     *buffer
+	size         int
+	fromAt, toAt int // byte offsets of a copy
 }
 
 func run1(d dispatch) step                  { return step{dispatch: &d} }
@@ -613,7 +616,8 @@ func (c *Context) submit(ln *lane, stats *Stats, steps []step) error {
 			vk.CmdPushConstants(ln.cmd, c.layout, vk.ShaderStageFlags(vk.ShaderStageComputeBit), 0, 4*pushWords, unsafe.Pointer(&push[0]))
 			vk.CmdDispatch(ln.cmd, d.groups[0], d.groups[1], d.groups[2])
 		} else {
-			vk.CmdCopyBuffer(ln.cmd, st.from.buf, st.to.buf, 1, []vk.BufferCopy{{Size: vk.DeviceSize(st.size)}})
+			vk.CmdCopyBuffer(ln.cmd, st.from.buf, st.to.buf, 1, []vk.BufferCopy{{
+				SrcOffset: vk.DeviceSize(st.fromAt), DstOffset: vk.DeviceSize(st.toAt), Size: vk.DeviceSize(st.size)}})
 		}
 		if timed && i == last {
 			vk.CmdWriteTimestamp(ln.cmd, vk.PipelineStageBottomOfPipeBit, ln.queries, 1)
@@ -833,6 +837,9 @@ func (c *Context) chunkLimit(size int) int {
 	// At most 256 MiB a chunk: each lane keeps an input, an output and a
 	// staging buffer of that size.
 	limit := min(c.info.MaxStorageBufferRange, 256<<20)
+	if c.info.MaxAllocation > 0 {
+		limit = min(limit, c.info.MaxAllocation)
+	}
 	if v, err := strconv.ParseUint(os.Getenv(MaxChunkEnv), 10, 64); err == nil && v > 0 {
 		limit = min(limit, v)
 	}
@@ -1020,9 +1027,21 @@ func apply[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], p vk.Pi
 	for i, q := range quants[part.channel : part.channel+l.Depth] {
 		f.pack(q, qbuf.data[i*f.quantSize:])
 	}
-	out, err := c.reusable(ln, "out", len(dst), c.direct)
+	guard := 0
+	if c.guard {
+		guard = guardBytes
+	}
+	// The shaders write whole 32-bit words: a 16-bit output of odd length
+	// ends with a half word of padding, and the guard starts after it.
+	words := (len(dst) + 3) &^ 3
+	out, err := c.reusable(ln, "out", words+guard, c.direct)
 	if err != nil {
 		return err
+	}
+	if guard > 0 {
+		if err := c.fillGuard(ln, out, words); err != nil {
+			return err
+		}
 	}
 	items := ceilDiv(len(dst), 4*f.words)
 	push := [pushWords]uint32{uint32(l.Len()), uint32(l.Inner), uint32(l.Depth)}
@@ -1042,8 +1061,72 @@ func apply[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], p vk.Pi
 	if err := c.submit(ln, stats, steps); err != nil {
 		return err
 	}
+	if guard > 0 {
+		if err := c.checkGuard(ln, out, words); err != nil {
+			return err
+		}
+	}
 	copy(dst, result.data[:len(dst)])
 	return nil
+}
+
+// guardBytes is how many bytes after a chunk's output GuardEnv fills with
+// a pattern and checks after the fused pass.
+const guardBytes = 64
+
+// GuardEnv, set to 1, makes the context check that the fused pass writes
+// nothing past a chunk's output in the device buffer (tests set it).
+const GuardEnv = "QDQ_VULKAN_GUARD"
+
+// fillGuard writes the guard pattern after the first n bytes of out.
+func (c *Context) fillGuard(ln *lane, out *buffer, n int) error {
+	return c.withGuard(ln, out, n, func(b []byte) error {
+		for i := range b {
+			b[i] = 0xa5
+		}
+		return nil
+	}, true)
+}
+
+// checkGuard reports an error if the guard pattern after the first n
+// bytes of out changed.
+func (c *Context) checkGuard(ln *lane, out *buffer, n int) error {
+	return c.withGuard(ln, out, n, func(b []byte) error {
+		for i, v := range b {
+			if v != 0xa5 {
+				return fmt.Errorf("gpu: the fused pass wrote past its output: byte %d after the end is %#x", i, v)
+			}
+		}
+		return nil
+	}, false)
+}
+
+// withGuard gives fn the guard region of out, mapped directly or through
+// the staging buffer.
+func (c *Context) withGuard(ln *lane, out *buffer, n int, fn func([]byte) error, write bool) error {
+	if out.data != nil {
+		return fn(out.data[n : n+guardBytes])
+	}
+	tmp, err := c.newBuffer(guardBytes, true)
+	if err != nil {
+		return err
+	}
+	defer c.free(tmp)
+	if write {
+		if err := fn(tmp.data); err != nil {
+			return err
+		}
+		return c.copyRange(ln, tmp, 0, out, n)
+	}
+	if err := c.copyRange(ln, out, n, tmp, 0); err != nil {
+		return err
+	}
+	return fn(tmp.data)
+}
+
+// copyRange copies guardBytes bytes between buffers on the device.
+func (c *Context) copyRange(ln *lane, from *buffer, fromAt int, to *buffer, toAt int) error {
+	return c.submit(ln, nil, []step{{from: from, to: to, size: guardBytes, fromAt: fromAt, toAt: toAt}})
 }
 
 // unkey turns an order-preserving key back into the float32 it came from.

@@ -105,6 +105,7 @@ type Device struct {
 	DenormPreserve32, DenormPreserve64 bool
 
 	MaxStorageBufferRange  uint64
+	MaxAllocation          uint64 // maxMemoryAllocationSize (Vulkan 1.1); 0 when not reported
 	MaxWorkGroupCount      [3]uint32
 	MaxWorkGroupInvocation uint32
 	MaxWorkGroupSizeX      uint32

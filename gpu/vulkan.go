@@ -45,6 +45,7 @@ typedef struct {
 	uint32_t rte16, rte32, rte64;
 	uint32_t rtz16, rtz32, rtz64;
 } qdqFloatControls;
+typedef struct { int32_t sType; void *pNext; uint32_t maxPerSetDescriptors; _Alignas(8) uint64_t maxMemoryAllocationSize; } qdqMaintenance3;
 typedef struct { int32_t sType; void *pNext; _Alignas(8) unsigned char properties[1024]; } qdqProperties2;
 typedef struct { int32_t sType; void *pNext; uint32_t storage16, uniform16, pushConstant16, inputOutput16; } qdq16BitStorage;
 typedef struct { int32_t sType; void *pNext; uint32_t float16, int8; } qdqFloat16Int8;
@@ -53,6 +54,7 @@ typedef struct { int32_t sType; void *pNext; _Alignas(8) unsigned char features[
 typedef void (*qdqGetStruct2)(void *physicalDevice, void *out);
 
 typedef struct {
+	uint64_t maxAllocation;
 	uint32_t subgroupSize, subgroupStages, subgroupOps, storage16, float16, denormPreserve32, denormPreserve64;
 	char driver[520];
 } qdqExtra;
@@ -70,15 +72,17 @@ static void qdqQueryExtra(void *instance, void *physicalDevice, uint32_t api, qd
 		return;
 	}
 	int v12 = api >= ((1u << 22) | (2u << 12));
-	qdqSubgroup sub = {1000094000, NULL};
+	qdqMaintenance3 m3 = {1000168000, NULL};
+	qdqSubgroup sub = {1000094000, &m3};
 	qdqDriver drv = {1000196000, NULL};
 	qdqFloatControls fc = {1000197000, NULL};
 	qdqProperties2 p = {1000059001, &sub};
 	if (v12) {
-		sub.pNext = &drv;
+		m3.pNext = &drv;
 		drv.pNext = &fc;
 	}
 	props2(physicalDevice, &p);
+	out->maxAllocation = m3.maxMemoryAllocationSize;
 	out->subgroupSize = sub.subgroupSize;
 	out->subgroupStages = sub.stages;
 	out->subgroupOps = sub.ops;
@@ -221,6 +225,7 @@ func (in *instance) describe(index int, p vk.PhysicalDevice) Device {
 		DenormPreserve32:       extra.denormPreserve32 != 0,
 		DenormPreserve64:       extra.denormPreserve64 != 0,
 		MaxStorageBufferRange:  uint64(props.Limits.MaxStorageBufferRange),
+		MaxAllocation:          uint64(extra.maxAllocation),
 		MaxWorkGroupCount:      props.Limits.MaxComputeWorkGroupCount,
 		MaxWorkGroupInvocation: props.Limits.MaxComputeWorkGroupInvocations,
 		MaxWorkGroupSizeX:      props.Limits.MaxComputeWorkGroupSize[0],
