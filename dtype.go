@@ -46,6 +46,21 @@ func (d DType) Size() int {
 	return 0
 }
 
+// Round returns x rounded once to d, to nearest-even (overflowing to ±Inf),
+// as a float64: the value a given range bound takes for a tensor of d.
+// float64 values are returned unchanged.
+func (d DType) Round(x float64) float64 {
+	switch d {
+	case F32:
+		return float64(float32(x))
+	case F16:
+		return float64(cpu.Float16ToFloat32(cpu.Float64ToFloat16(x)))
+	case BF16:
+		return float64(cpu.BFloat16ToFloat32(cpu.Float64ToBFloat16(x)))
+	}
+	return x
+}
+
 // ParseDType returns the dtype named s ("float32", "float64", "float16"
 // or "bfloat16"; "half", "float" and "double" are accepted too).
 func ParseDType(s string) (DType, error) {

@@ -410,12 +410,6 @@ type call struct {
 	min, max []float64 // nil when the range comes from the data
 }
 
-// roundFloat16 and roundBFloat16 round a float64 once to a dtype and
-// return the result as its compute type.
-func roundFloat16(x float64) float32 { return cpu.Float16ToFloat32(cpu.Float64ToFloat16(x)) }
-
-func roundBFloat16(x float64) float32 { return cpu.BFloat16ToFloat32(cpu.Float64ToBFloat16(x)) }
-
 // cpuFunc is the shape of the cpu package's entry points.
 type cpuFunc[S any, C cpu.Float] func(context.Context, []S, []S, cpu.Request[C]) ([]cpu.Quant[C], error)
 
@@ -520,15 +514,7 @@ func (c *call) given(dtype DType, opts Options) error {
 			}
 		}
 	}
-	round := func(x float64) float64 { return x }
-	switch dtype {
-	case F32:
-		round = func(x float64) float64 { return float64(float32(x)) }
-	case F16:
-		round = func(x float64) float64 { return float64(roundFloat16(x)) }
-	case BF16:
-		round = func(x float64) float64 { return float64(roundBFloat16(x)) }
-	}
+	round := dtype.Round
 	c.min, c.max = make([]float64, want), make([]float64, want)
 	bits := 64
 	if dtype != F64 {

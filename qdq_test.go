@@ -363,3 +363,13 @@ func TestGPUConcurrentUse(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestDTypeRound(t *testing.T) {
+	assert.Equal(t, float64(float32(0.1)), qdq.F32.Round(0.1))
+	assert.Equal(t, 0.1, qdq.F64.Round(0.1))
+	assert.True(t, math.IsInf(qdq.F16.Round(70000), 1), "beyond float16's range")
+	assert.Equal(t, 65504.0, qdq.F16.Round(65519))
+	assert.Equal(t, 1.0009765625, qdq.F16.Round(1.0004882812500009), "rounded once, not through float32")
+	assert.Equal(t, 1.0, qdq.BF16.Round(1+0x1p-9), "a tie goes to even")
+	assert.Equal(t, 1+0x1p-7, qdq.BF16.Round(1+0x1p-8+0x1p-30))
+}

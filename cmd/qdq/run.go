@@ -263,7 +263,7 @@ func parseRange(name, s string, dtype qdq.DType, axis, depth int) ([]float64, er
 			// which is the value at this precision.
 		case err != nil:
 			return nil, badUsage("%s: %q is not a number", name, p)
-		case !math.IsInf(v, 0) && math.IsInf(roundTo(dtype, v), 0):
+		case !math.IsInf(v, 0) && math.IsInf(dtype.Round(v), 0):
 			return nil, badUsage("%s: %s overflows %v", name, p, dtype)
 		}
 		vals[i] = v
@@ -276,19 +276,6 @@ func parseRange(name, s string, dtype qdq.DType, axis, depth int) ([]float64, er
 		}
 	}
 	return vals, nil
-}
-
-// roundTo rounds v once to dtype, as the engine will.
-func roundTo(dtype qdq.DType, v float64) float64 {
-	switch dtype {
-	case qdq.F32:
-		return float64(float32(v))
-	case qdq.F16:
-		return float64(qdq.Float16FromFloat64(v).Float32())
-	case qdq.BF16:
-		return float64(qdq.BFloat16FromFloat64(v).Float32())
-	}
-	return v
 }
 
 // writeTensor writes t to path as .npy with the given descriptor, through a

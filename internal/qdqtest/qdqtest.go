@@ -37,17 +37,7 @@ func Run(t *testing.T, run Runner) {
 var DTypes = []qdq.DType{qdq.F32, qdq.F64, qdq.F16, qdq.BF16}
 
 // Round returns x rounded once to dtype, as a float64.
-func Round(dtype qdq.DType, x float64) float64 {
-	switch dtype {
-	case qdq.F32:
-		return float64(float32(x))
-	case qdq.F16:
-		return float64(qdq.Float16FromFloat64(x).Float32())
-	case qdq.BF16:
-		return float64(qdq.BFloat16FromFloat64(x).Float32())
-	}
-	return x
-}
+func Round(dtype qdq.DType, x float64) float64 { return dtype.Round(x) }
 
 // Tensor builds a tensor of dtype and shape from values, each rounded once
 // to dtype.
