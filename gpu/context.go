@@ -541,7 +541,10 @@ type step struct {
 	fromAt, toAt int // byte offsets of a copy
 }
 
-func run1(d dispatch) step                  { return step{dispatch: &d} }
+// dispatchStep makes a step of a dispatch.
+func dispatchStep(d dispatch) step { return step{dispatch: &d} }
+
+// copyStep makes a step copying the first n bytes of from into to.
 func copyStep(from, to *buffer, n int) step { return step{from: from, to: to, size: n} }
 
 // barrier makes every earlier transfer or shader write visible to every
@@ -1000,9 +1003,9 @@ func reduce[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], in *bu
 		return err
 	}
 	steps = append(steps,
-		run1(dispatch{minmax, []*buffer{in, partial}, [pushWords]uint32{uint32(l.Inner), uint32(l.Depth), uint32(span), uint32(blocks)},
+		dispatchStep(dispatch{minmax, []*buffer{in, partial}, [pushWords]uint32{uint32(l.Inner), uint32(l.Depth), uint32(span), uint32(blocks)},
 			[3]uint32{uint32(min(blocks, int(c.info.MaxWorkGroupCount[0]))), uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[1]))), 1}}),
-		run1(dispatch{merge, []*buffer{partial, ranges}, [pushWords]uint32{uint32(l.Depth), uint32(blocks)},
+		dispatchStep(dispatch{merge, []*buffer{partial, ranges}, [pushWords]uint32{uint32(l.Depth), uint32(blocks)},
 			[3]uint32{uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[0]))), 1, 1}}))
 	if err := c.submit(ln, stats, steps); err != nil {
 		return err
@@ -1050,7 +1053,7 @@ func apply[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], p vk.Pi
 			push[4+i] = binary.LittleEndian.Uint32(qbuf.data[4*i:])
 		}
 	}
-	steps = append(steps, run1(dispatch{p, []*buffer{in, out, qbuf}, push, [3]uint32{c.groups(items, 0), 1, 1}}))
+	steps = append(steps, dispatchStep(dispatch{p, []*buffer{in, out, qbuf}, push, [3]uint32{c.groups(items, 0), 1, 1}}))
 	result := out
 	if !c.direct {
 		if result, err = c.reusable(ln, "staging", len(dst), true); err != nil {

@@ -1,6 +1,13 @@
 // Package gpu is qdq's Vulkan host layer: it finds Vulkan devices through
 // the system's Vulkan loader (libvulkan.so.1; only the runtime library is
-// needed), describes them, and chooses the one to run on.
+// needed), describes them, chooses the one to run on, and runs the
+// shaders of package shaders on it (Context), bit for bit as the cpu
+// package computes.
+//
+// A Context computes ranges in integer keys and takes every scale from
+// cpu.ComputeQuant, so its only floating-point steps are the fused pass's
+// multiplications and rounding. Calls it cannot make exact on the device
+// return ErrInexact, for the caller to run on the CPU.
 //
 // The package builds everywhere. Without cgo, off Linux, or with the
 // novulkan build tag, every call reports ErrNoVulkan.
