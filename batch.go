@@ -2,8 +2,11 @@ package qdq
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sync"
+
+	"github.com/qdqvk/qdq/cpu"
+	"github.com/qdqvk/qdq/gpu"
 )
 
 // Job is one tensor of a batch.
@@ -17,50 +20,103 @@ type Job struct {
 }
 
 // RunBatch fake-quantizes every job and returns their results in order.
-// On a GPU engine two jobs are in flight at once, so that one's transfers
-// overlap the other's work on the device; on the CPU they run one after
-// the other, each on every core. The first failing job (or a cancelled
-// ctx) stops the batch: jobs not yet started do not run, and the error
-// names the job.
+// Every job is validated first, and an invalid one fails the batch before
+// anything runs; the error names the job.
+//
+// On a GPU engine the jobs of each dtype go to the device together, up to
+// 32 tensors (256 MiB) per submission, their uploads, reductions, fused
+// passes and downloads side by side, with one host round trip between the
+// reductions and the fused passes; a job too large to batch runs alone,
+// and one the device cannot do exactly runs on the CPU (Result.Fallback).
+// Results of batched jobs have no KernelTime. On the CPU the jobs run one
+// after the other, each on every core. A cancelled ctx stops the batch
+// between submissions (or jobs) and returns its error.
 func (e *Engine) RunBatch(ctx context.Context, jobs []Job) ([]Result, error) {
+	calls := make([]call, len(jobs))
 	for i := range jobs {
-		if jobs[i].Out.dtype == 0 && jobs[i].In.check() == nil {
-			jobs[i].Out = ZerosLike(jobs[i].In)
-		}
-	}
-	workers := 1
-	if e.gpu != nil {
-		workers = 2
-	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	results := make([]Result, len(jobs))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(workers, len(jobs)) {
-		wg.Go(func() {
-			for i := range next {
-				res, err := e.RunInto(ctx, jobs[i].Out, jobs[i].In, jobs[i].Options)
-				if err != nil {
-					cancel(fmt.Errorf("qdq: job %d: %w", i, err))
-					continue
-				}
-				results[i] = res
+		c, err := e.prepare(jobs[i].In, jobs[i].Options)
+		if err == nil {
+			if jobs[i].Out.dtype == 0 {
+				jobs[i].Out = ZerosLike(jobs[i].In)
 			}
-		})
+			err = checkOutput(jobs[i].Out, jobs[i].In)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("qdq: job %d: %w", i, err)
+		}
+		calls[i] = c
 	}
-feed:
-	for i := range jobs {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+	results := make([]Result, len(jobs))
+	done := make([]bool, len(jobs))
+	if e.gpu != nil {
+		if err := e.batchGPU(ctx, jobs, calls, results, done); err != nil {
+			return results, err
 		}
 	}
-	close(next)
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
-		return results, err
+	for i := range jobs {
+		if done[i] {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return results, err
+		}
+		res, err := e.run(ctx, jobs[i].Out, jobs[i].In, calls[i])
+		if err != nil {
+			return results, fmt.Errorf("qdq: job %d: %w", i, err)
+		}
+		results[i] = res
 	}
 	return results, nil
+}
+
+// batchGPU runs the jobs it can as device batches, one per dtype, and
+// marks them done.
+func (e *Engine) batchGPU(ctx context.Context, jobs []Job, calls []call, results []Result, done []bool) error {
+	for _, dtype := range []DType{F32, F16, BF16, F64} {
+		var index []int
+		for i, j := range jobs {
+			if j.In.dtype == dtype {
+				index = append(index, i)
+			}
+		}
+		if len(index) == 0 {
+			continue
+		}
+		var err error
+		if dtype == F64 {
+			err = batchCalls(ctx, index, jobs, calls, results, done, func(cs []*gpu.Call[float64]) error {
+				return e.gpu.BatchFloat64(ctx, cs)
+			})
+		} else {
+			err = batchCalls(ctx, index, jobs, calls, results, done, func(cs []*gpu.Call[float32]) error {
+				return e.gpu.BatchFloat32(ctx, dtype.String(), cs)
+			})
+		}
+		if err != nil {
+			if errors.Is(err, gpu.ErrClosed) {
+				return newError(ErrClosed, "engine is closed")
+			}
+			return fmt.Errorf("qdq: batch: %w", err)
+		}
+	}
+	return nil
+}
+
+// batchCalls builds the device calls of the jobs at index, runs them, and
+// records the ones that ran.
+func batchCalls[C cpu.Float](ctx context.Context, index []int, jobs []Job, calls []call, results []Result, done []bool,
+	run func([]*gpu.Call[C]) error) error {
+	cs := make([]*gpu.Call[C], len(index))
+	for k, i := range index {
+		cs[k] = &gpu.Call[C]{Dst: jobs[i].Out.bytes(), Src: jobs[i].In.bytes(), Request: request[C](calls[i])}
+	}
+	if err := run(cs); err != nil {
+		return err
+	}
+	for k, i := range index {
+		if cs[k].Err == nil {
+			results[i], done[i] = Result{Backend: GPU, Channels: channelsOf(cs[k].Quants)}, true
+		}
+	}
+	return ctx.Err()
 }

@@ -70,7 +70,14 @@ func TestRunBatchCPU(t *testing.T) {
 }
 
 func TestRunBatchGPU(t *testing.T) {
-	testBatch(t, gpuEngine(t))
+	e := gpuEngine(t)
+	testBatch(t, e)
+	jobs := batchJobs(t)
+	results, err := e.RunBatch(context.Background(), jobs)
+	require.NoError(t, err)
+	for i, res := range results {
+		assert.Equal(t, qdq.GPU, res.Backend, "job %d ran on the device: %s", i, res.Fallback)
+	}
 }
 
 // TestRunBatchGPUCancelledMidway cancels a long batch while it runs: it

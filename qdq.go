@@ -307,16 +307,35 @@ func (e *Engine) RunInto(ctx context.Context, out, in Tensor, opts Options) (Res
 	if err != nil {
 		return Result{}, err
 	}
-	if err := out.check(); err != nil {
-		return Result{}, about("output", err)
-	}
-	if out.dtype != in.dtype || !slices.Equal(out.shape, in.shape) {
-		return Result{}, newError(ErrShape, "output is %v %v but input is %v %v", out.dtype, out.shape, in.dtype, in.shape)
-	}
-	if partialOverlap(out, in) {
-		return Result{}, newError(ErrShape, "output overlaps the input without being the same memory")
+	if err := checkOutput(out, in); err != nil {
+		return Result{}, err
 	}
 	return e.run(ctx, out, in, c)
+}
+
+// checkOutput checks that out can receive in's result.
+func checkOutput(out, in Tensor) error {
+	if err := out.check(); err != nil {
+		return about("output", err)
+	}
+	if out.dtype != in.dtype || !slices.Equal(out.shape, in.shape) {
+		return newError(ErrShape, "output is %v %v but input is %v %v", out.dtype, out.shape, in.dtype, in.shape)
+	}
+	if partialOverlap(out, in) {
+		return newError(ErrShape, "output overlaps the input without being the same memory")
+	}
+	return nil
+}
+
+// bytes returns t's elements as little-endian bytes, sharing its memory.
+func (t Tensor) bytes() []byte {
+	switch t.dtype {
+	case F32:
+		return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.f32))), 4*len(t.f32))
+	case F64:
+		return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.f64))), 8*len(t.f64))
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.b16))), 2*len(t.b16))
 }
 
 // prepare checks the engine, the input and the options.
@@ -426,8 +445,17 @@ func pickCPU[S any, C cpu.Float](ref bool, fast cpuFunc[S, C], reference func([]
 	}
 }
 
-// runCPU runs one call through a cpu.Fast method.
+// runCPU runs one call through a cpu.Fast method (or a gpu.Context one).
 func runCPU[S any, C cpu.Float](ctx context.Context, fn cpuFunc[S, C], dst, src []S, c call) ([]Channel, error) {
+	quants, err := fn(ctx, dst, src, request[C](c))
+	if err != nil {
+		return nil, err
+	}
+	return channelsOf(quants), nil
+}
+
+// request is the cpu package's form of a validated call.
+func request[C cpu.Float](c call) cpu.Request[C] {
 	r := cpu.Request[C]{Layout: c.layout, Params: c.params}
 	if c.min != nil {
 		// The bounds were rounded to the dtype, so converting them to its
@@ -437,15 +465,16 @@ func runCPU[S any, C cpu.Float](ctx context.Context, fn cpuFunc[S, C], dst, src 
 			r.Given[i] = cpu.Bounds[C]{Min: C(c.min[i]), Max: C(c.max[i])}
 		}
 	}
-	quants, err := fn(ctx, dst, src, r)
-	if err != nil {
-		return nil, err
-	}
+	return r
+}
+
+// channelsOf widens per-channel results to the public form.
+func channelsOf[C cpu.Float](quants []cpu.Quant[C]) []Channel {
 	ch := make([]Channel, len(quants))
 	for i, q := range quants {
 		ch[i] = Channel{float64(q.Min), float64(q.Max), float64(q.Scale), float64(q.Inv)}
 	}
-	return ch, nil
+	return ch
 }
 
 // compile validates opts against in, in TensorFlow's order, and returns

@@ -32,7 +32,8 @@ const workgroup = 256
 // Context is an open Vulkan device with qdq's pipelines. It is safe for
 // concurrent use: it has two lanes, each with its own command buffer,
 // fence and buffers, so that one call's host copies overlap another's work
-// on the device; a third call waits for a free lane.
+// on the device; a third call waits for a free lane. BatchFloat32 and
+// BatchFloat64 put many tensors in one submission.
 type Context struct {
 	mu      sync.Mutex // guards modules, pipelines and closed
 	queueMu sync.Mutex // vkQueueSubmit needs the queue to itself
@@ -237,8 +238,8 @@ func (c *Context) newLane() (*lane, error) {
 	ln := &lane{buffers: map[string]*buffer{}}
 	var descPool vk.DescriptorPool
 	if err := vkErr("vkCreateDescriptorPool", vk.CreateDescriptorPool(c.dev, &vk.DescriptorPoolCreateInfo{
-		SType: vk.StructureTypeDescriptorPoolCreateInfo, MaxSets: 4, PoolSizeCount: 1,
-		PPoolSizes: []vk.DescriptorPoolSize{{Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: 12}},
+		SType: vk.StructureTypeDescriptorPoolCreateInfo, MaxSets: 3 * maxBatch, PoolSizeCount: 1,
+		PPoolSizes: []vk.DescriptorPoolSize{{Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: 9 * maxBatch}},
 	}, nil, &descPool)); err != nil {
 		return ln, err
 	}
@@ -563,29 +564,42 @@ func (c *Context) barrier(ln *lane, toHost bool) {
 // them, waits, and adds the time the dispatches took on the device to
 // stats (when the queue has timestamps).
 func (c *Context) submit(ln *lane, stats *Stats, steps []step) error {
+	stages := make([][]step, len(steps))
+	for i := range steps {
+		stages[i] = steps[i : i+1]
+	}
+	return c.submitStages(ln, stats, stages)
+}
+
+// submitStages is submit for stages of steps: the steps of one stage are
+// independent and may overlap on the device; a barrier separates stages.
+func (c *Context) submitStages(ln *lane, stats *Stats, stages [][]step) error {
 	if err := vkErr("vkResetDescriptorPool", vk.ResetDescriptorPool(c.dev, ln.descPool, 0)); err != nil {
 		return err
 	}
-	sets := make([]vk.DescriptorSet, len(steps))
-	for i, st := range steps {
-		if st.dispatch == nil {
-			continue
+	sets := make([][]vk.DescriptorSet, len(stages))
+	for si, stage := range stages {
+		sets[si] = make([]vk.DescriptorSet, len(stage))
+		for i, st := range stage {
+			if st.dispatch == nil {
+				continue
+			}
+			if err := vkErr("vkAllocateDescriptorSets", vk.AllocateDescriptorSets(c.dev, &vk.DescriptorSetAllocateInfo{
+				SType: vk.StructureTypeDescriptorSetAllocateInfo, DescriptorPool: ln.descPool,
+				DescriptorSetCount: 1, PSetLayouts: []vk.DescriptorSetLayout{c.setLayout},
+			}, &sets[si][i])); err != nil {
+				return err
+			}
+			writes := make([]vk.WriteDescriptorSet, 0, 3)
+			for j, b := range st.dispatch.buffers {
+				writes = append(writes, vk.WriteDescriptorSet{
+					SType: vk.StructureTypeWriteDescriptorSet, DstSet: sets[si][i], DstBinding: uint32(j),
+					DescriptorCount: 1, DescriptorType: vk.DescriptorTypeStorageBuffer,
+					PBufferInfo: []vk.DescriptorBufferInfo{{Buffer: b.buf, Range: vk.DeviceSize(vk.WholeSize)}},
+				})
+			}
+			vk.UpdateDescriptorSets(c.dev, uint32(len(writes)), writes, 0, nil)
 		}
-		if err := vkErr("vkAllocateDescriptorSets", vk.AllocateDescriptorSets(c.dev, &vk.DescriptorSetAllocateInfo{
-			SType: vk.StructureTypeDescriptorSetAllocateInfo, DescriptorPool: ln.descPool,
-			DescriptorSetCount: 1, PSetLayouts: []vk.DescriptorSetLayout{c.setLayout},
-		}, &sets[i])); err != nil {
-			return err
-		}
-		writes := make([]vk.WriteDescriptorSet, 0, 3)
-		for j, b := range st.dispatch.buffers {
-			writes = append(writes, vk.WriteDescriptorSet{
-				SType: vk.StructureTypeWriteDescriptorSet, DstSet: sets[i], DstBinding: uint32(j),
-				DescriptorCount: 1, DescriptorType: vk.DescriptorTypeStorageBuffer,
-				PBufferInfo: []vk.DescriptorBufferInfo{{Buffer: b.buf, Range: vk.DeviceSize(vk.WholeSize)}},
-			})
-		}
-		vk.UpdateDescriptorSets(c.dev, uint32(len(writes)), writes, 0, nil)
 	}
 	if err := vkErr("vkBeginCommandBuffer", vk.BeginCommandBuffer(ln.cmd, &vk.CommandBufferBeginInfo{
 		SType: vk.StructureTypeCommandBufferBeginInfo, Flags: vk.CommandBufferUsageFlags(vk.CommandBufferUsageOneTimeSubmitBit),
@@ -597,32 +611,36 @@ func (c *Context) submit(ln *lane, stats *Stats, steps []step) error {
 		vk.CmdResetQueryPool(ln.cmd, ln.queries, 0, 2)
 	}
 	first, last := -1, -1
-	for i, st := range steps {
-		if st.dispatch != nil {
-			if first < 0 {
-				first = i
+	for si, stage := range stages {
+		for _, st := range stage {
+			if st.dispatch != nil {
+				if first < 0 {
+					first = si
+				}
+				last = si
 			}
-			last = i
 		}
 	}
-	for i, st := range steps {
-		if i > 0 {
+	for si, stage := range stages {
+		if si > 0 {
 			c.barrier(ln, false)
 		}
-		if timed && i == first {
+		if timed && si == first {
 			vk.CmdWriteTimestamp(ln.cmd, vk.PipelineStageTopOfPipeBit, ln.queries, 0)
 		}
-		if d := st.dispatch; d != nil {
-			vk.CmdBindPipeline(ln.cmd, vk.PipelineBindPointCompute, d.pipeline)
-			vk.CmdBindDescriptorSets(ln.cmd, vk.PipelineBindPointCompute, c.layout, 0, 1, []vk.DescriptorSet{sets[i]}, 0, nil)
-			push := d.push
-			vk.CmdPushConstants(ln.cmd, c.layout, vk.ShaderStageFlags(vk.ShaderStageComputeBit), 0, 4*pushWords, unsafe.Pointer(&push[0]))
-			vk.CmdDispatch(ln.cmd, d.groups[0], d.groups[1], d.groups[2])
-		} else {
-			vk.CmdCopyBuffer(ln.cmd, st.from.buf, st.to.buf, 1, []vk.BufferCopy{{
-				SrcOffset: vk.DeviceSize(st.fromAt), DstOffset: vk.DeviceSize(st.toAt), Size: vk.DeviceSize(st.size)}})
+		for i, st := range stage {
+			if d := st.dispatch; d != nil {
+				vk.CmdBindPipeline(ln.cmd, vk.PipelineBindPointCompute, d.pipeline)
+				vk.CmdBindDescriptorSets(ln.cmd, vk.PipelineBindPointCompute, c.layout, 0, 1, []vk.DescriptorSet{sets[si][i]}, 0, nil)
+				push := d.push
+				vk.CmdPushConstants(ln.cmd, c.layout, vk.ShaderStageFlags(vk.ShaderStageComputeBit), 0, 4*pushWords, unsafe.Pointer(&push[0]))
+				vk.CmdDispatch(ln.cmd, d.groups[0], d.groups[1], d.groups[2])
+			} else {
+				vk.CmdCopyBuffer(ln.cmd, st.from.buf, st.to.buf, 1, []vk.BufferCopy{{
+					SrcOffset: vk.DeviceSize(st.fromAt), DstOffset: vk.DeviceSize(st.toAt), Size: vk.DeviceSize(st.size)}})
+			}
 		}
-		if timed && i == last {
+		if timed && si == last {
 			vk.CmdWriteTimestamp(ln.cmd, vk.PipelineStageBottomOfPipeBit, ln.queries, 1)
 		}
 	}
@@ -688,7 +706,12 @@ func (c *Context) Float64(ctx context.Context, dst, src []float64, r cpu.Request
 	if !c.info.Float64 {
 		return nil, fmt.Errorf("%w: %s has no shaderFloat64", ErrInexact, c.info.Name)
 	}
-	return run(ctx, c, format[float64]{
+	return run(ctx, c, c.format64(), bytesOf(dst), bytesOf(src), len(src), r)
+}
+
+// format64 is float64's format.
+func (c *Context) format64() format[float64] {
+	return format[float64]{
 		name: "f64", merge: "merge_f64", rangeSize: 16, quantSize: 32, words: 2,
 		keys:  func(b []byte) (int64, int64) { return int64(keyWords64(b[0:8])), int64(keyWords64(b[8:16])) },
 		value: func(k int64) float64 { return unkey64(uint64(k)) },
@@ -700,7 +723,15 @@ func (c *Context) Float64(ctx context.Context, dst, src []float64, r cpu.Request
 		exact: func(q cpu.Quant[float64], lo, hi float64) bool {
 			return exactFor(float64(q.Scale), float64(q.Inv), lo, hi, 0x1p1021, 0x1p-1022)
 		},
-	}, bytesOf(dst), bytesOf(src), len(src), r)
+	}
+}
+
+// minmaxModule names the reduction module for f on this device.
+func (c *Context) minmaxModule(name string) string {
+	if c.info.SubgroupArithmetic && name != "f64" {
+		return "minmax_" + name + "_sg"
+	}
+	return "minmax_" + name
 }
 
 // format is what run needs to know of a storage type with compute type C.
@@ -990,11 +1021,7 @@ func reduce[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], in *bu
 	if err != nil {
 		return err
 	}
-	module := "minmax_" + f.name
-	if c.info.SubgroupArithmetic && f.name != "f64" {
-		module += "_sg"
-	}
-	minmax, err := c.pipeline(module, 0, 0)
+	minmax, err := c.pipeline(c.minmaxModule(f.name), 0, 0)
 	if err != nil {
 		return err
 	}

@@ -140,3 +140,48 @@ func TestInexactCallsAreRefused(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, want, out)
 }
+
+// TestBatch runs mixed layouts, ranges and round modes as one batch, in
+// both the direct and the staging memory paths: every call must run on
+// the device and equal the reference.
+func TestBatch(t *testing.T) {
+	for _, staging := range []string{"0", "1"} {
+		t.Run("staging="+staging, func(t *testing.T) {
+			t.Setenv(StagingEnv, staging)
+			c := openOrSkip(t)
+			r := rand.New(rand.NewPCG(8, 9))
+			layouts := []cpu.Layout{{Outer: 1, Depth: 1, Inner: 999}, {Outer: 1, Depth: 5, Inner: 301}, {Outer: 40, Depth: 3, Inner: 1},
+				{Outer: 3, Depth: 7, Inner: 11}, {Outer: 1, Depth: 1, Inner: 1}}
+			var calls []*Call[float32]
+			var wants [][]uint16
+			for i := range 20 {
+				l := layouts[i%len(layouts)]
+				req := cpu.Request[float32]{Layout: l, Params: cpu.Params{Signed: i%3 != 0, NumBits: 2 + i%12, Round: cpu.RoundMode(i % 2)}}
+				if i%4 == 1 {
+					req.Given = make([]cpu.Bounds[float32], l.Depth)
+					for k := range req.Given {
+						req.Given[k] = cpu.Bounds[float32]{Min: -1.5, Max: float32(1 + k)}
+					}
+				}
+				src := make([]uint16, l.Len())
+				for k := range src {
+					src[k] = cpu.Float32ToBFloat16(float32(r.NormFloat64() * 2))
+				}
+				want := make([]uint16, len(src))
+				cpu.ReferenceBFloat16(want, src, req)
+				wants = append(wants, want)
+				calls = append(calls, &Call[float32]{Dst: make([]byte, 2*len(src)), Src: bytesOf(src), Request: req})
+			}
+			require.NoError(t, c.BatchFloat32(context.Background(), "bfloat16", calls))
+			for i, call := range calls {
+				require.NoError(t, call.Err, "call %d", i)
+				got := make([]uint16, len(call.Dst)/2)
+				for k := range got {
+					got[k] = uint16(call.Dst[2*k]) | uint16(call.Dst[2*k+1])<<8
+				}
+				require.Equal(t, wants[i], got, "call %d", i)
+				require.Len(t, call.Quants, calls[i].Request.Layout.Depth)
+			}
+		})
+	}
+}

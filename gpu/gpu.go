@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qdqvk/qdq/cpu"
 )
 
 // ErrNoVulkan reports that no Vulkan loader or no Vulkan device could be
@@ -29,6 +31,21 @@ var ErrNoVulkan = errors.New("gpu: no usable Vulkan")
 
 // ErrClosed reports a call on a closed Context.
 var ErrClosed = errors.New("gpu: context closed")
+
+// ErrNotBatched reports a call that a batch leaves to be run alone: it is
+// empty or needs more than one chunk.
+var ErrNotBatched = errors.New("gpu: call not batched")
+
+// Call is one tensor of a batch: raw little-endian storage bytes in and
+// out, the request, and what became of it.
+type Call[C cpu.Float] struct {
+	Dst, Src []byte
+	Request  cpu.Request[C]
+	Quants   []cpu.Quant[C] // the channels' parameters, when Err is nil
+	// Err is nil when the call ran, else ErrNotBatched or ErrInexact: the
+	// caller runs it alone (on the device or the CPU).
+	Err error
+}
 
 // ErrInexact reports that a call cannot be computed bit-exactly on the
 // device (for example when subnormal values could be flushed to zero), or

@@ -43,6 +43,12 @@ func (c *Context) Float64(context.Context, []float64, []float64, cpu.Request[flo
 	return nil, errNoSupport
 }
 
+// BatchFloat32 reports that this build has no Vulkan support.
+func (c *Context) BatchFloat32(context.Context, string, []*Call[float32]) error { return errNoSupport }
+
+// BatchFloat64 reports that this build has no Vulkan support.
+func (c *Context) BatchFloat64(context.Context, []*Call[float64]) error { return errNoSupport }
+
 // BFloat16 reports that this build has no Vulkan support.
 func (c *Context) BFloat16(context.Context, []uint16, []uint16, cpu.Request[float32]) ([]cpu.Quant[float32], error) {
 	return nil, errNoSupport
