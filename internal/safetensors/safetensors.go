@@ -1,0 +1,535 @@
+// Package safetensors reads and writes the Hugging Face .safetensors
+// tensor file format.
+//
+// A safetensors file is an 8-byte little-endian unsigned length N, then N
+// bytes of UTF-8 JSON describing the tensors, then the data buffer. The
+// JSON is an object mapping each tensor name to its dtype, shape and
+// data_offsets (a [begin, end) byte range relative to the start of the data
+// buffer), with an optional "__metadata__" object of string values.
+//
+// ReadHeader validates a header as strictly as the reference Rust
+// implementation: tensors, sorted by offset, must cover the data buffer
+// contiguously with no gaps or overlaps. Writer streams a file whose
+// header is padded with spaces to a multiple of 8 bytes.
+package safetensors
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/bits"
+	"slices"
+	"sort"
+	"strconv"
+	"unicode/utf8"
+)
+
+// MaxHeaderLen is the largest header length ReadHeader accepts, as in the
+// reference implementation. Larger lengths are rejected before anything is
+// allocated for the header.
+const MaxHeaderLen = 100_000_000
+
+// metadataKey is the reserved top-level key holding the file's metadata.
+const metadataKey = "__metadata__"
+
+// A FormatError reports that the input is not a valid safetensors file.
+type FormatError string
+
+func (e FormatError) Error() string { return "safetensors: invalid format: " + string(e) }
+
+// An UnsupportedError reports that the input uses a valid but
+// unimplemented safetensors feature, such as an unknown dtype.
+type UnsupportedError string
+
+func (e UnsupportedError) Error() string { return "safetensors: unsupported feature: " + string(e) }
+
+// Tensor describes one tensor of a safetensors file.
+type Tensor struct {
+	// Name is the tensor's key in the header; it is non-empty valid UTF-8.
+	Name string
+	// DType is the dtype string as in the file, e.g. "F32".
+	DType string
+	// Shape holds the dimensions; it is empty for a rank-0 tensor.
+	Shape []int
+	// Begin and End are the tensor's data_offsets: its bytes are
+	// [Begin, End) relative to the start of the data buffer.
+	Begin, End int64
+}
+
+// File is a parsed and validated safetensors header.
+type File struct {
+	// Tensors are in layout order: sorted by (Begin, End), with ties in
+	// header order.
+	Tensors []Tensor
+	// Metadata is the __metadata__ object, or nil if absent.
+	Metadata map[string]string
+	// HeaderJSON is the raw header bytes exactly as in the file,
+	// including any padding.
+	HeaderJSON []byte
+	// DataOffset is the file offset of the data buffer, 8+len(HeaderJSON).
+	DataOffset int64
+}
+
+var itemSizes = map[string]int{
+	"BOOL": 1, "U8": 1, "I8": 1, "F8_E4M3": 1, "F8_E5M2": 1,
+	"I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+	"I32": 4, "U32": 4, "F32": 4,
+	"I64": 8, "U64": 8, "F64": 8,
+}
+
+// ItemSize returns the byte size of one element of dtype, or 0 and false
+// if dtype is unknown.
+func ItemSize(dtype string) (int, bool) {
+	n, ok := itemSizes[dtype]
+	return n, ok
+}
+
+// byteSize returns the data size of a tensor with the given item size and
+// shape, and false if a dimension is negative or the size overflows int64.
+func byteSize(item int, shape []int) (int64, bool) {
+	n := uint64(item)
+	for _, d := range shape {
+		if d < 0 {
+			return 0, false
+		}
+		hi, lo := bits.Mul64(n, uint64(d))
+		if hi != 0 || lo > math.MaxInt64 {
+			return 0, false
+		}
+		n = lo
+	}
+	return int64(n), true
+}
+
+// ReadHeader reads and validates a safetensors header from r, leaving r
+// positioned at the start of the data buffer. size is the total file size;
+// if size < 0 it is unknown and the checks that need it (header and
+// offsets within the file, data buffer fully covered) are skipped.
+//
+// Malformed input yields a FormatError, an unknown dtype an
+// UnsupportedError, and input that ends early io.ErrUnexpectedEOF.
+func ReadHeader(r io.Reader, size int64) (*File, error) {
+	var lenBuf [8]byte
+	if _, err := io.ReadFull(r, lenBuf[:]); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	n := binary.LittleEndian.Uint64(lenBuf[:])
+	if n > MaxHeaderLen {
+		return nil, FormatError(fmt.Sprintf("header length %d exceeds limit %d", n, MaxHeaderLen))
+	}
+	if n < 2 {
+		return nil, FormatError(fmt.Sprintf("header length %d too short", n))
+	}
+	dataOffset := 8 + int64(n)
+	if size >= 0 && dataOffset > size {
+		return nil, FormatError(fmt.Sprintf("header length %d beyond file size %d", n, size))
+	}
+	// Read incrementally so a short stream of unknown size does not cost
+	// a MaxHeaderLen allocation.
+	hdr, err := io.ReadAll(io.LimitReader(r, int64(n)))
+	if err != nil {
+		return nil, err
+	}
+	if uint64(len(hdr)) != n {
+		return nil, io.ErrUnexpectedEOF
+	}
+	f, err := parseHeader(hdr)
+	if err != nil {
+		return nil, err
+	}
+	f.DataOffset = dataOffset
+	if err := checkLayout(f.Tensors, size, dataOffset); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// checkLayout checks that tensors, already in layout order, tile the data
+// buffer from 0 without gaps or overlaps, and, if size >= 0, end exactly
+// at the end of the file.
+func checkLayout(ts []Tensor, size, dataOffset int64) error {
+	var pos int64
+	for _, t := range ts {
+		switch {
+		case t.Begin < pos:
+			return FormatError(fmt.Sprintf("tensor %q: data_offsets [%d, %d] overlap the previous tensor ending at %d", t.Name, t.Begin, t.End, pos))
+		case t.Begin > pos:
+			return FormatError(fmt.Sprintf("tensor %q: data_offsets [%d, %d] leave a gap after offset %d", t.Name, t.Begin, t.End, pos))
+		}
+		if size >= 0 && t.End > size-dataOffset {
+			return FormatError(fmt.Sprintf("tensor %q: data_offsets [%d, %d] beyond data buffer of %d bytes", t.Name, t.Begin, t.End, size-dataOffset))
+		}
+		pos = t.End
+	}
+	if size >= 0 && pos != size-dataOffset {
+		return FormatError(fmt.Sprintf("tensors cover %d bytes but data buffer is %d bytes", pos, size-dataOffset))
+	}
+	return nil
+}
+
+// member is one key/value pair of a JSON object.
+type member struct {
+	key   string
+	value json.RawMessage
+}
+
+// readObject reads a JSON object from dec, whose next token must be '{',
+// returning its members in order and rejecting duplicate keys. Values are
+// returned raw, so nesting is handled by the json package's iterative
+// scanner rather than by recursion here. what describes the object in
+// errors.
+func readObject(dec *json.Decoder, what string) ([]member, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, FormatError(fmt.Sprintf("%s: %v", what, err))
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, FormatError(what + ": not a JSON object")
+	}
+	var ms []member
+	seen := make(map[string]bool)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, FormatError(fmt.Sprintf("%s: %v", what, err))
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return nil, FormatError(what + ": object key is not a string")
+		}
+		if seen[key] {
+			return nil, FormatError(fmt.Sprintf("%s: duplicate key %q", what, key))
+		}
+		seen[key] = true
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, FormatError(fmt.Sprintf("%s: key %q: %v", what, key, err))
+		}
+		v = bytes.TrimSpace(v)
+		if len(v) == 0 {
+			return nil, FormatError(fmt.Sprintf("%s: key %q: missing value", what, key))
+		}
+		ms = append(ms, member{key, v})
+	}
+	if _, err := dec.Token(); err != nil { // the closing '}'
+		return nil, FormatError(fmt.Sprintf("%s: %v", what, err))
+	}
+	return ms, nil
+}
+
+// parseHeader parses and validates the header JSON, except the layout
+// checks of checkLayout. The returned tensors are in layout order.
+func parseHeader(hdr []byte) (*File, error) {
+	if !utf8.Valid(hdr) {
+		return nil, FormatError("header is not valid UTF-8")
+	}
+	if hdr[0] != '{' {
+		return nil, FormatError("header does not start with '{'")
+	}
+	dec := json.NewDecoder(bytes.NewReader(hdr))
+	dec.UseNumber()
+	ms, err := readObject(dec, "header")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, FormatError("header: trailing data after JSON object")
+	}
+	f := &File{HeaderJSON: hdr}
+	for _, m := range ms {
+		if m.key == metadataKey {
+			md, err := parseMetadata(m.value)
+			if err != nil {
+				return nil, err
+			}
+			f.Metadata = md
+			continue
+		}
+		t, err := parseTensor(m.key, m.value)
+		if err != nil {
+			return nil, err
+		}
+		f.Tensors = append(f.Tensors, t)
+	}
+	sort.SliceStable(f.Tensors, func(i, j int) bool {
+		a, b := f.Tensors[i], f.Tensors[j]
+		return a.Begin < b.Begin || a.Begin == b.Begin && a.End < b.End
+	})
+	return f, nil
+}
+
+// parseMetadata parses the __metadata__ value: null or an object of
+// strings.
+func parseMetadata(raw json.RawMessage) (map[string]string, error) {
+	if string(raw) == "null" {
+		return nil, nil
+	}
+	ms, err := readObject(json.NewDecoder(bytes.NewReader(raw)), metadataKey)
+	if err != nil {
+		return nil, err
+	}
+	md := make(map[string]string, len(ms))
+	for _, m := range ms {
+		var s string
+		if m.value[0] != '"' || json.Unmarshal(m.value, &s) != nil {
+			return nil, FormatError(fmt.Sprintf("%s: value of %q is not a string", metadataKey, m.key))
+		}
+		md[m.key] = s
+	}
+	return md, nil
+}
+
+// parseInts parses raw as a JSON array of non-negative integers that fit
+// in bitSize bits.
+func parseInts(raw json.RawMessage, bitSize int) ([]int64, bool) {
+	if raw[0] != '[' {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var nums []json.Number
+	if err := dec.Decode(&nums); err != nil {
+		return nil, false
+	}
+	out := make([]int64, len(nums))
+	for i, s := range nums {
+		v, err := strconv.ParseInt(string(s), 10, bitSize)
+		if err != nil || v < 0 {
+			return nil, false
+		}
+		out[i] = v
+	}
+	return out, true
+}
+
+// parseTensor parses and checks the header entry for tensor name.
+func parseTensor(name string, raw json.RawMessage) (Tensor, error) {
+	t := Tensor{Name: name}
+	bad := func(format string, args ...any) error {
+		return FormatError(fmt.Sprintf("tensor %q: ", name) + fmt.Sprintf(format, args...))
+	}
+	if name == "" {
+		return t, FormatError("empty tensor name")
+	}
+	ms, err := readObject(json.NewDecoder(bytes.NewReader(raw)), fmt.Sprintf("tensor %q", name))
+	if err != nil {
+		return t, err
+	}
+	var haveDType, haveShape, haveOffsets bool
+	for _, m := range ms {
+		switch m.key {
+		case "dtype":
+			if m.value[0] != '"' || json.Unmarshal(m.value, &t.DType) != nil {
+				return t, bad("dtype is not a string")
+			}
+			haveDType = true
+		case "shape":
+			dims, ok := parseInts(m.value, strconv.IntSize)
+			if !ok {
+				return t, bad("shape is not an array of non-negative integers")
+			}
+			t.Shape = make([]int, len(dims))
+			for i, d := range dims {
+				t.Shape[i] = int(d)
+			}
+			haveShape = true
+		case "data_offsets":
+			offs, ok := parseInts(m.value, 64)
+			if !ok || len(offs) != 2 {
+				return t, bad("data_offsets is not a pair of non-negative integers")
+			}
+			t.Begin, t.End = offs[0], offs[1]
+			haveOffsets = true
+		default:
+			return t, bad("unknown field %q", m.key)
+		}
+	}
+	switch {
+	case !haveDType:
+		return t, bad("missing dtype")
+	case !haveShape:
+		return t, bad("missing shape")
+	case !haveOffsets:
+		return t, bad("missing data_offsets")
+	}
+	item, ok := ItemSize(t.DType)
+	if !ok {
+		return t, UnsupportedError(fmt.Sprintf("tensor %q: dtype %q", name, t.DType))
+	}
+	if t.Begin > t.End {
+		return t, bad("data_offsets begin %d > end %d", t.Begin, t.End)
+	}
+	n, ok := byteSize(item, t.Shape)
+	if !ok {
+		return t, bad("size of shape %v of %s overflows", t.Shape, t.DType)
+	}
+	if n != t.End-t.Begin {
+		return t, bad("shape %v of %s needs %d bytes but data_offsets [%d, %d] span %d", t.Shape, t.DType, n, t.Begin, t.End, t.End-t.Begin)
+	}
+	return t, nil
+}
+
+// A Writer streams a safetensors file: NewWriter writes the header, then
+// WriteTensor is called once per tensor, in order, with its bytes, and
+// Close checks that every tensor was written.
+type Writer struct {
+	w       io.Writer
+	tensors []Tensor
+	next    int   // index of the next tensor to write
+	err     error // sticky error from w
+}
+
+// NewWriter validates tensors and metadata and writes the header to w.
+// The tensors' Begin and End are ignored and assigned contiguously in the
+// given order (see Writer.Tensors); tensors is not modified. Metadata is
+// written under "__metadata__" when non-nil, with keys sorted. The header
+// is padded with spaces to a multiple of 8 bytes, as the reference
+// implementation does.
+func NewWriter(w io.Writer, tensors []Tensor, metadata map[string]string) (*Writer, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	first := true
+	comma := func() {
+		if !first {
+			buf.WriteByte(',')
+		}
+		first = false
+	}
+	if metadata != nil {
+		comma()
+		writeString(&buf, metadataKey)
+		buf.WriteString(":{")
+		keys := make([]string, 0, len(metadata))
+		for k := range metadata {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
+			v := metadata[k]
+			if !utf8.ValidString(k) || !utf8.ValidString(v) {
+				return nil, fmt.Errorf("safetensors: metadata %q: key or value is not valid UTF-8", k)
+			}
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeString(&buf, k)
+			buf.WriteByte(':')
+			writeString(&buf, v)
+		}
+		buf.WriteByte('}')
+	}
+	ts := make([]Tensor, len(tensors))
+	seen := make(map[string]bool, len(tensors))
+	var pos int64
+	for i, t := range tensors {
+		switch {
+		case t.Name == "" || !utf8.ValidString(t.Name):
+			return nil, fmt.Errorf("safetensors: tensor %q: name is empty or not valid UTF-8", t.Name)
+		case t.Name == metadataKey:
+			return nil, fmt.Errorf("safetensors: tensor name %q is reserved", t.Name)
+		case seen[t.Name]:
+			return nil, fmt.Errorf("safetensors: duplicate tensor name %q", t.Name)
+		}
+		seen[t.Name] = true
+		item, ok := ItemSize(t.DType)
+		if !ok {
+			return nil, UnsupportedError(fmt.Sprintf("tensor %q: dtype %q", t.Name, t.DType))
+		}
+		n, ok := byteSize(item, t.Shape)
+		if !ok || n > math.MaxInt64-pos {
+			return nil, fmt.Errorf("safetensors: tensor %q: shape %v is negative or too large", t.Name, t.Shape)
+		}
+		t.Shape = slices.Clone(t.Shape)
+		t.Begin, t.End = pos, pos+n
+		pos += n
+		ts[i] = t
+
+		comma()
+		writeString(&buf, t.Name)
+		buf.WriteString(`:{"dtype":`)
+		writeString(&buf, t.DType)
+		buf.WriteString(`,"shape":[`)
+		for j, d := range t.Shape {
+			if j > 0 {
+				buf.WriteByte(',')
+			}
+			buf.WriteString(strconv.Itoa(d))
+		}
+		fmt.Fprintf(&buf, `],"data_offsets":[%d,%d]}`, t.Begin, t.End)
+	}
+	buf.WriteByte('}')
+	for buf.Len()%8 != 0 {
+		buf.WriteByte(' ')
+	}
+	if buf.Len() > MaxHeaderLen {
+		return nil, fmt.Errorf("safetensors: header length %d exceeds limit %d", buf.Len(), MaxHeaderLen)
+	}
+	var lenBuf [8]byte
+	binary.LittleEndian.PutUint64(lenBuf[:], uint64(buf.Len()))
+	if _, err := w.Write(lenBuf[:]); err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return nil, err
+	}
+	return &Writer{w: w, tensors: ts}, nil
+}
+
+// writeString appends s to buf as a JSON string, without the HTML
+// escaping of json.Marshal. s must be valid UTF-8.
+func writeString(buf *bytes.Buffer, s string) {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)               // cannot fail for a string
+	buf.Truncate(buf.Len() - 1) // drop Encode's newline
+}
+
+// Tensors returns the tensors as written to the header, with their
+// assigned Begin and End.
+func (w *Writer) Tensors() []Tensor {
+	out := slices.Clone(w.tensors)
+	for i := range out {
+		out[i].Shape = slices.Clone(out[i].Shape)
+	}
+	return out
+}
+
+// WriteTensor writes the bytes of the next tensor. len(data) must equal
+// the tensor's byte size, End-Begin; nothing is written otherwise.
+func (w *Writer) WriteTensor(data []byte) error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.next >= len(w.tensors) {
+		return errors.New("safetensors: WriteTensor called after all tensors were written")
+	}
+	t := w.tensors[w.next]
+	if int64(len(data)) != t.End-t.Begin {
+		return fmt.Errorf("safetensors: tensor %q: got %d bytes, want %d", t.Name, len(data), t.End-t.Begin)
+	}
+	if _, err := w.w.Write(data); err != nil {
+		w.err = err
+		return err
+	}
+	w.next++
+	return nil
+}
+
+// Close checks that every tensor was written. It does not close the
+// underlying writer.
+func (w *Writer) Close() error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.next < len(w.tensors) {
+		return fmt.Errorf("safetensors: Close with %d of %d tensors unwritten, starting at %q", len(w.tensors)-w.next, len(w.tensors), w.tensors[w.next].Name)
+	}
+	return nil
+}
