@@ -4,7 +4,6 @@ package gpu
 
 import (
 	"context"
-	"encoding/binary"
 	"math"
 
 	"github.com/qdqvk/qdq/cpu"
@@ -146,26 +145,17 @@ func batchGroup[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], ca
 		if call.Request.Given != nil {
 			continue
 		}
-		span := l.Outer * l.Inner
-		blocks := max(1, min(ceilDiv(span, workgroup*64), 1024))
-		if j.partial, err = alloc(f.rangeSize*l.Depth*blocks, false); err != nil {
+		if j.partial, err = alloc(f.rangeSize*l.Depth*reductionBlocks(l), false); err != nil {
 			return err
 		}
 		if j.ranges, err = alloc(f.rangeSize*l.Depth, true); err != nil {
 			return err
 		}
-		minmax, err := c.pipeline(c.minmaxModule(f.name), 0, 0)
+		passes, err := c.reductionSteps(f.name, f.merge, j.in, j.partial, j.ranges, l)
 		if err != nil {
 			return err
 		}
-		mergeP, err := c.pipeline(f.merge, 0, 0)
-		if err != nil {
-			return err
-		}
-		reduce = append(reduce, dispatchStep(dispatch{minmax, []*buffer{j.in, j.partial}, [pushWords]uint32{uint32(l.Inner), uint32(l.Depth), uint32(span), uint32(blocks)},
-			[3]uint32{uint32(min(blocks, int(c.info.MaxWorkGroupCount[0]))), uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[1]))), 1}}))
-		merge = append(merge, dispatchStep(dispatch{mergeP, []*buffer{j.partial, j.ranges}, [pushWords]uint32{uint32(l.Depth), uint32(blocks)},
-			[3]uint32{uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[0]))), 1, 1}}))
+		reduce, merge = append(reduce, passes[0]), append(merge, passes[1])
 	}
 	if len(reduce) > 0 {
 		if err := c.submitStages(ln, stats, nonEmpty(upload, reduce, merge)); err != nil {
@@ -214,15 +204,7 @@ func batchGroup[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], ca
 		if err != nil {
 			return err
 		}
-		l := r.Layout
-		push := [pushWords]uint32{uint32(l.Len()), uint32(l.Inner), uint32(l.Depth)}
-		if l.Depth == 1 {
-			for i := range f.quantSize / 4 {
-				push[4+i] = binary.LittleEndian.Uint32(j.quant.data[4*i:])
-			}
-		}
-		fused = append(fused, dispatchStep(dispatch{p, []*buffer{j.in, j.out, j.quant}, push,
-			[3]uint32{c.groups(ceilDiv(len(call.Dst), 4*f.words), 0), 1, 1}}))
+		fused = append(fused, c.fusedStep(p, j.in, j.out, j.quant, r.Layout, f.quantSize, f.words, len(call.Dst)))
 		if !c.direct {
 			download = append(download, copyStep(j.out, j.staging, len(call.Dst)))
 		}

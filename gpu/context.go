@@ -853,7 +853,7 @@ func (c *Context) split(l cpu.Layout, size, quantSize, rangeSize int) []chunk {
 		parts := chunks(l, limit)
 		fits := true
 		for _, p := range parts {
-			blocks := max(1, min(ceilDiv(p.layout.Outer*p.layout.Inner, workgroup*64), 1024))
+			blocks := reductionBlocks(p.layout)
 			if p.layout.Depth*max(quantSize, rangeSize*blocks) > maxBytes {
 				fits = false
 				break
@@ -1007,13 +1007,50 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 	return quants, nil
 }
 
+// reductionBlocks is how many blocks the first reduction pass splits
+// each channel of l into.
+func reductionBlocks(l cpu.Layout) int {
+	return max(1, min(ceilDiv(l.Outer*l.Inner, workgroup*64), 1024))
+}
+
+// reductionSteps returns the two reduction passes over in for layout l:
+// per-block key ranges into partial, then one per channel into ranges.
+func (c *Context) reductionSteps(name, mergeModule string, in, partial, ranges *buffer, l cpu.Layout) ([]step, error) {
+	minmax, err := c.pipeline(c.minmaxModule(name), 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	merge, err := c.pipeline(mergeModule, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	span, blocks := l.Outer*l.Inner, reductionBlocks(l)
+	return []step{
+		dispatchStep(dispatch{minmax, []*buffer{in, partial}, [pushWords]uint32{uint32(l.Inner), uint32(l.Depth), uint32(span), uint32(blocks)},
+			[3]uint32{uint32(min(blocks, int(c.info.MaxWorkGroupCount[0]))), uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[1]))), 1}}),
+		dispatchStep(dispatch{merge, []*buffer{partial, ranges}, [pushWords]uint32{uint32(l.Depth), uint32(blocks)},
+			[3]uint32{uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[0]))), 1, 1}}),
+	}, nil
+}
+
+// fusedStep returns the fused pass over in into out for layout l, with
+// the channels' packed parameters in quant (and, per tensor, in the push
+// constants); outBytes is the output's length.
+func (c *Context) fusedStep(p vk.Pipeline, in, out, quant *buffer, l cpu.Layout, quantSize, wordsPerElement, outBytes int) step {
+	push := [pushWords]uint32{uint32(l.Len()), uint32(l.Inner), uint32(l.Depth)}
+	if l.Depth == 1 { // per tensor: the parameters travel as push constants
+		for i := range quantSize / 4 {
+			push[4+i] = binary.LittleEndian.Uint32(quant.data[4*i:])
+		}
+	}
+	return dispatchStep(dispatch{p, []*buffer{in, out, quant}, push, [3]uint32{c.groups(ceilDiv(outBytes, 4*wordsPerElement), 0), 1, 1}})
+}
+
 // reduce runs the reduction passes over one chunk (after the upload steps)
 // and folds its channels' key ranges into klo and khi.
 func reduce[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], in *buffer, steps []step, p chunk, klo, khi []int64) error {
 	l := p.layout
-	span := l.Outer * l.Inner
-	blocks := max(1, min(ceilDiv(span, workgroup*64), 1024))
-	partial, err := c.reusable(ln, "partial", f.rangeSize*l.Depth*blocks, false)
+	partial, err := c.reusable(ln, "partial", f.rangeSize*l.Depth*reductionBlocks(l), false)
 	if err != nil {
 		return err
 	}
@@ -1021,20 +1058,11 @@ func reduce[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], in *bu
 	if err != nil {
 		return err
 	}
-	minmax, err := c.pipeline(c.minmaxModule(f.name), 0, 0)
+	passes, err := c.reductionSteps(f.name, f.merge, in, partial, ranges, l)
 	if err != nil {
 		return err
 	}
-	merge, err := c.pipeline(f.merge, 0, 0)
-	if err != nil {
-		return err
-	}
-	steps = append(steps,
-		dispatchStep(dispatch{minmax, []*buffer{in, partial}, [pushWords]uint32{uint32(l.Inner), uint32(l.Depth), uint32(span), uint32(blocks)},
-			[3]uint32{uint32(min(blocks, int(c.info.MaxWorkGroupCount[0]))), uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[1]))), 1}}),
-		dispatchStep(dispatch{merge, []*buffer{partial, ranges}, [pushWords]uint32{uint32(l.Depth), uint32(blocks)},
-			[3]uint32{uint32(min(l.Depth, int(c.info.MaxWorkGroupCount[0]))), 1, 1}}))
-	if err := c.submit(ln, stats, steps); err != nil {
+	if err := c.submit(ln, stats, append(steps, passes...)); err != nil {
 		return err
 	}
 	for i := range l.Depth {
@@ -1073,14 +1101,7 @@ func apply[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], p vk.Pi
 			return err
 		}
 	}
-	items := ceilDiv(len(dst), 4*f.words)
-	push := [pushWords]uint32{uint32(l.Len()), uint32(l.Inner), uint32(l.Depth)}
-	if l.Depth == 1 { // per tensor: the parameters travel as push constants
-		for i := range f.quantSize / 4 {
-			push[4+i] = binary.LittleEndian.Uint32(qbuf.data[4*i:])
-		}
-	}
-	steps = append(steps, dispatchStep(dispatch{p, []*buffer{in, out, qbuf}, push, [3]uint32{c.groups(items, 0), 1, 1}}))
+	steps = append(steps, c.fusedStep(p, in, out, qbuf, l, f.quantSize, f.words, len(dst)))
 	result := out
 	if !c.direct {
 		if result, err = c.reusable(ln, "staging", len(dst), true); err != nil {
