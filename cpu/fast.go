@@ -112,14 +112,83 @@ type plan[S any, C Float] struct {
 	l          Layout
 	minQ, maxQ int64
 	given      []Bounds[C]
+	fixed      []Quant[C]
 	mode       RoundMode
 	quants     []Quant[C]
+	// find is set when the range comes from the data; clamp when it is
+	// given; write unless the call only finds ranges (dst is nil).
+	find, clamp, write bool
+	// found records each channel's range found in the data, when not nil.
+	found []Bounds[C]
 }
 
 func run[S any, C Float](ctx context.Context, workers int, k *kernels[S, C], dst, src []S, r Request[C]) ([]Quant[C], error) {
-	p := &plan[S, C]{k: k, dst: dst, src: src, l: r.Layout, given: r.Given, mode: r.Params.Round}
+	p := &plan[S, C]{k: k, dst: dst, src: src, l: r.Layout, given: r.Given, fixed: r.Quant, mode: r.Params.Round}
+	p.find = r.Given == nil && r.Quant == nil
+	p.clamp = r.Given != nil
+	p.write = true
 	p.minQ, p.maxQ = r.Params.Levels()
 	p.quants = make([]Quant[C], p.l.Depth)
+	return p.run(ctx, workers)
+}
+
+// RangeFloat32 returns the range of each channel of src viewed with layout
+// l, NaNs ignored and -0 below +0; a channel with no non-NaN element gets
+// Min > Max (+Inf, -Inf). Fold the ranges of several parts of one channel
+// with MergeBounds and give the result to QuantOf to get the parameters
+// one call over the whole channel would use (Request.Quant).
+func (f Fast) RangeFloat32(ctx context.Context, src []float32, l Layout) ([]Bounds[float32], error) {
+	return ranges(ctx, f.workers(), f.set().float32, src, l)
+}
+
+// RangeFloat64 is RangeFloat32 for float64.
+func (f Fast) RangeFloat64(ctx context.Context, src []float64, l Layout) ([]Bounds[float64], error) {
+	return ranges(ctx, f.workers(), f.set().float64, src, l)
+}
+
+// RangeFloat16 is RangeFloat32 for IEEE half bits.
+func (f Fast) RangeFloat16(ctx context.Context, src []uint16, l Layout) ([]Bounds[float32], error) {
+	return ranges(ctx, f.workers(), f.set().float16, src, l)
+}
+
+// RangeBFloat16 is RangeFloat32 for bfloat16 bits.
+func (f Fast) RangeBFloat16(ctx context.Context, src []uint16, l Layout) ([]Bounds[float32], error) {
+	return ranges(ctx, f.workers(), f.set().bfloat16, src, l)
+}
+
+// EmptyBounds is the range of no values, to start a MergeBounds fold.
+func EmptyBounds[C Float]() Bounds[C] { return Bounds[C]{C(math.Inf(1)), C(math.Inf(-1))} }
+
+// QuantOf returns the parameters for a channel whose values span b (as
+// Range and MergeBounds report it), as a call finding the range itself
+// would: a channel with no non-NaN value has a NaN range.
+func QuantOf[C Float](p Params, b Bounds[C]) Quant[C] {
+	lo, hi := b.Min, b.Max
+	if lo > hi {
+		lo, hi = C(math.NaN()), C(math.NaN())
+	}
+	minQ, maxQ := p.Levels()
+	return ComputeQuant(minQ, maxQ, lo, hi)
+}
+
+func ranges[S any, C Float](ctx context.Context, workers int, k *kernels[S, C], src []S, l Layout) ([]Bounds[C], error) {
+	p := &plan[S, C]{k: k, src: src, l: l, find: true}
+	p.minQ, p.maxQ = 0, 1
+	p.quants = make([]Quant[C], l.Depth)
+	p.found = make([]Bounds[C], l.Depth)
+	if _, err := p.run(ctx, workers); err != nil {
+		return nil, err
+	}
+	return p.found, nil
+}
+
+// MergeBounds folds the range b into a, as Range reports ranges: NaN-free,
+// -0 below +0, Min > Max for none.
+func MergeBounds[C Float](a, b Bounds[C]) Bounds[C] {
+	return Bounds[C]{Min: min(a.Min, b.Min), Max: max(a.Max, b.Max)}
+}
+
+func (p *plan[S, C]) run(ctx context.Context, workers int) ([]Quant[C], error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -158,6 +227,12 @@ func run[S any, C Float](ctx context.Context, workers int, k *kernels[S, C], dst
 // quant computes channel c's parameters from its given range or from the
 // range [lo, hi] found in the data (lo > hi when it had no non-NaN value).
 func (p *plan[S, C]) quant(c int, lo, hi C) Quant[C] {
+	if p.found != nil {
+		p.found[c] = Bounds[C]{lo, hi}
+	}
+	if p.fixed != nil {
+		return p.fixed[c]
+	}
 	if p.given != nil {
 		lo, hi = p.given[c].Min, p.given[c].Max
 	} else if lo > hi {
@@ -169,7 +244,7 @@ func (p *plan[S, C]) quant(c int, lo, hi C) Quant[C] {
 // row returns the inner elements of src and dst at (o, c).
 func (p *plan[S, C]) row(o, c int) (dst, src []S) {
 	at := (o*p.l.Depth + c) * p.l.Inner
-	return p.dst[at : at+p.l.Inner], p.src[at : at+p.l.Inner]
+	return p.dstAt(at, at+p.l.Inner), p.src[at : at+p.l.Inner]
 }
 
 // byChannelBlocks gives each work item a block of whole channels, so that
@@ -195,16 +270,18 @@ func (p *plan[S, C]) byChannelBlocks(ctx context.Context, workers int) error {
 			for c := c0; c < c1; c++ {
 				dst, src := p.row(0, c)
 				lo, hi := C(math.Inf(1)), C(math.Inf(-1))
-				if p.given == nil {
+				if p.find {
 					lo, hi = p.k.minMax(src, lo, hi)
 				}
 				p.quants[c] = p.quant(c, lo, hi)
-				p.k.apply(dst, src, p.quants[c], p.given != nil, p.mode)
+				if p.write {
+					p.k.apply(dst, src, p.quants[c], p.clamp, p.mode)
+				}
 			}
 		default:
 			for c := c0; c < c1; c++ {
 				lo, hi := C(math.Inf(1)), C(math.Inf(-1))
-				if p.given == nil {
+				if p.find {
 					for o := range l.Outer {
 						_, src := p.row(o, c)
 						lo, hi = p.k.minMax(src, lo, hi)
@@ -212,10 +289,13 @@ func (p *plan[S, C]) byChannelBlocks(ctx context.Context, workers int) error {
 				}
 				p.quants[c] = p.quant(c, lo, hi)
 			}
+			if !p.write {
+				return
+			}
 			for o := range l.Outer {
 				for c := c0; c < c1; c++ {
 					dst, src := p.row(o, c)
-					p.k.apply(dst, src, p.quants[c], p.given != nil, p.mode)
+					p.k.apply(dst, src, p.quants[c], p.clamp, p.mode)
 				}
 			}
 		}
@@ -244,7 +324,15 @@ func (s *scratchArrays[C]) reset(n int) {
 // index o.
 func (p *plan[S, C]) slab(o, c0, c1 int) (dst, src []S) {
 	a, b := (o*p.l.Depth+c0)*p.l.Inner, (o*p.l.Depth+c1)*p.l.Inner
-	return p.dst[a:b], p.src[a:b]
+	return p.dstAt(a, b), p.src[a:b]
+}
+
+// dstAt returns dst[a:b], or nil when the call writes nothing.
+func (p *plan[S, C]) dstAt(a, b int) []S {
+	if !p.write {
+		return nil
+	}
+	return p.dst[a:b]
 }
 
 // expandedBlock handles channels [c0, c1) over outer indexes [o0, o1)
@@ -253,7 +341,7 @@ func (p *plan[S, C]) slab(o, c0, c1 int) (dst, src []S) {
 func (p *plan[S, C]) expandedBlock(s *scratchArrays[C], c0, c1, o0, o1 int) {
 	inner := p.l.Inner
 	s.reset((c1 - c0) * inner)
-	if p.given == nil {
+	if p.find {
 		for o := o0; o < o1; o++ {
 			_, src := p.slab(o, c0, c1)
 			p.k.minMaxEach(s.lo, s.hi, src)
@@ -265,9 +353,12 @@ func (p *plan[S, C]) expandedBlock(s *scratchArrays[C], c0, c1, o0, o1 int) {
 		p.quants[c] = p.quant(c, lo, hi)
 		s.q.fill(j, inner, p.quants[c])
 	}
+	if !p.write {
+		return
+	}
 	for o := o0; o < o1; o++ {
 		dst, src := p.slab(o, c0, c1)
-		p.k.applyEach(dst, src, s.q, p.given != nil, p.mode)
+		p.k.applyEach(dst, src, s.q, p.clamp, p.mode)
 	}
 }
 
@@ -308,11 +399,14 @@ func (p *plan[S, C]) withinChannels(ctx context.Context, workers int) error {
 			o, i := t/l.Inner, t%l.Inner
 			n := min(l.Inner-i, t1-t)
 			dst, src := p.row(o, c)
-			fn(dst[i:i+n], src[i:i+n])
+			if dst != nil {
+				dst = dst[i : i+n]
+			}
+			fn(dst, src[i:i+n])
 			t += n
 		}
 	}
-	if p.given == nil {
+	if p.find {
 		ranges := make([]Bounds[C], items)
 		err := parallel(ctx, workers, items, func(_, item int) {
 			lo, hi := C(math.Inf(1)), C(math.Inf(-1))
@@ -334,9 +428,12 @@ func (p *plan[S, C]) withinChannels(ctx context.Context, workers int) error {
 			p.quants[c] = p.quant(c, 0, 0)
 		}
 	}
+	if !p.write {
+		return nil
+	}
 	return parallel(ctx, workers, items, func(_, item int) {
 		q := p.quants[item/per]
-		forItem(item, func(dst, src []S) { p.k.apply(dst, src, q, p.given != nil, p.mode) })
+		forItem(item, func(dst, src []S) { p.k.apply(dst, src, q, p.clamp, p.mode) })
 	})
 }
 
@@ -359,14 +456,14 @@ func (p *plan[S, C]) smallSlabs(ctx context.Context, workers int) error {
 	runs := func(item int, fn func(dst, src []S)) {
 		for o := item * size; o < min((item+1)*size, l.Outer); o += tile {
 			at, end := o*slab, min(o+tile, l.Outer)*slab
-			fn(p.dst[at:end], p.src[at:end])
+			fn(p.dstAt(at, end), p.src[at:end])
 		}
 	}
 	lo, hi := make([]C, slab), make([]C, slab)
 	for j := range slab {
 		lo[j], hi[j] = C(math.Inf(1)), C(math.Inf(-1))
 	}
-	if p.given == nil {
+	if p.find {
 		parts := make([]scratchArrays[C], items)
 		err := parallel(ctx, workers, items, func(_, item int) {
 			s := &parts[item]
@@ -386,7 +483,7 @@ func (p *plan[S, C]) smallSlabs(ctx context.Context, workers int) error {
 	for c := range l.Depth {
 		j := c * l.Inner
 		var cl, ch C
-		if p.given == nil {
+		if p.find {
 			cl, ch = foldRange(lo[j:j+l.Inner], hi[j:j+l.Inner])
 		}
 		p.quants[c] = p.quant(c, cl, ch)
@@ -394,10 +491,13 @@ func (p *plan[S, C]) smallSlabs(ctx context.Context, workers int) error {
 			q.fill(t*slab+j, l.Inner, p.quants[c])
 		}
 	}
+	if !p.write {
+		return nil
+	}
 	return parallel(ctx, workers, items, func(_, item int) {
 		runs(item, func(dst, src []S) {
 			n := len(src)
-			p.k.applyEach(dst, src, q.slice(n), p.given != nil, p.mode)
+			p.k.applyEach(dst, src, q.slice(n), p.clamp, p.mode)
 		})
 	})
 }

@@ -33,21 +33,26 @@ func reference[S any, C Float](dst, src []S, r Request[C], widen func(S) C, narr
 	quants := make([]Quant[C], l.Depth)
 	index := func(o, c, i int) int { return (o*l.Depth+c)*l.Inner + i }
 	for c := range l.Depth {
-		// Step 2: the range, given or from the channel's elements.
-		var lo, hi C
-		if r.Given != nil {
-			lo, hi = r.Given[c].Min, r.Given[c].Max
+		// Steps 2 and 3: the range, given or from the channel's elements,
+		// then the scale and inverse scale; or parameters fixed beforehand.
+		var q Quant[C]
+		if r.Quant != nil {
+			q = r.Quant[c]
 		} else {
-			lo, hi = C(math.NaN()), C(math.NaN())
-			for o := range l.Outer {
-				for i := range l.Inner {
-					x := widen(src[index(o, c, i)])
-					lo, hi = minimumNumber(lo, x), maximumNumber(hi, x)
+			var lo, hi C
+			if r.Given != nil {
+				lo, hi = r.Given[c].Min, r.Given[c].Max
+			} else {
+				lo, hi = C(math.NaN()), C(math.NaN())
+				for o := range l.Outer {
+					for i := range l.Inner {
+						x := widen(src[index(o, c, i)])
+						lo, hi = minimumNumber(lo, x), maximumNumber(hi, x)
+					}
 				}
 			}
+			q = ComputeQuant(minQ, maxQ, lo, hi)
 		}
-		// Step 3: scale and inverse scale.
-		q := ComputeQuant(minQ, maxQ, lo, hi)
 		quants[c] = q
 		// Steps 4 to 6, element by element.
 		for o := range l.Outer {

@@ -888,6 +888,9 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if r.Quant != nil {
+		return nil, fmt.Errorf("%w: parameters fixed beforehand (a tensor processed in pieces) run on the CPU", ErrInexact)
+	}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
