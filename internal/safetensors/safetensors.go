@@ -74,24 +74,46 @@ type File struct {
 	DataOffset int64
 }
 
-var itemSizes = map[string]int{
-	"BOOL": 1, "U8": 1, "I8": 1, "F8_E4M3": 1, "F8_E5M2": 1,
-	"I16": 2, "U16": 2, "F16": 2, "BF16": 2,
-	"I32": 4, "U32": 4, "F32": 4,
-	"I64": 8, "U64": 8, "F64": 8,
+var itemBits = map[string]int{
+	"BOOL": 8, "U8": 8, "I8": 8, "F8_E4M3": 8, "F8_E5M2": 8, "F8_E8M0": 8,
+	"F4": 4, "F6_E2M3": 6, "F6_E3M2": 6,
+	"I16": 16, "U16": 16, "F16": 16, "BF16": 16,
+	"I32": 32, "U32": 32, "F32": 32,
+	"I64": 64, "U64": 64, "F64": 64, "C64": 64,
 }
 
-// ItemSize returns the byte size of one element of dtype, or 0 and false
-// if dtype is unknown.
-func ItemSize(dtype string) (int, bool) {
-	n, ok := itemSizes[dtype]
+// ItemBits returns the size in bits of one element of dtype, or 0 and
+// false if dtype is unknown. The sub-byte dtypes (F4, F6_E2M3, F6_E3M2)
+// pack their elements, so a tensor of them must fill whole bytes.
+func ItemBits(dtype string) (int, bool) {
+	n, ok := itemBits[dtype]
 	return n, ok
 }
 
-// byteSize returns the data size of a tensor with the given item size and
-// shape, and false if a dimension is negative or the size overflows int64.
-func byteSize(item int, shape []int) (int64, bool) {
-	n := uint64(item)
+// ItemSize returns the byte size of one element of dtype, or 0 and false
+// if dtype is unknown or packs elements smaller than a byte.
+func ItemSize(dtype string) (int, bool) {
+	n, ok := itemBits[dtype]
+	if !ok || n%8 != 0 {
+		return 0, false
+	}
+	return n / 8, true
+}
+
+// ByteSize returns the data size of a tensor of dtype and shape, and
+// false if dtype is unknown, a dimension is negative, the size overflows
+// int64 or sub-byte elements do not fill whole bytes.
+func ByteSize(dtype string, shape []int) (int64, bool) {
+	item, ok := itemBits[dtype]
+	if !ok {
+		return 0, false
+	}
+	// Whole-byte dtypes count bytes, so only sub-byte ones lose the top
+	// three bits of range to counting bits.
+	n, unit := uint64(item/8), uint64(1)
+	if item%8 != 0 {
+		n, unit = uint64(item), 8
+	}
 	for _, d := range shape {
 		if d < 0 {
 			return 0, false
@@ -102,7 +124,10 @@ func byteSize(item int, shape []int) (int64, bool) {
 		}
 		n = lo
 	}
-	return int64(n), true
+	if n%unit != 0 {
+		return 0, false
+	}
+	return int64(n / unit), true
 }
 
 // ReadHeader reads and validates a safetensors header from r, leaving r
@@ -359,16 +384,15 @@ func parseTensor(name string, raw json.RawMessage) (Tensor, error) {
 	case !haveOffsets:
 		return t, bad("missing data_offsets")
 	}
-	item, ok := ItemSize(t.DType)
-	if !ok {
+	if _, ok := ItemBits(t.DType); !ok {
 		return t, UnsupportedError(fmt.Sprintf("tensor %q: dtype %q", name, t.DType))
 	}
 	if t.Begin > t.End {
 		return t, bad("data_offsets begin %d > end %d", t.Begin, t.End)
 	}
-	n, ok := byteSize(item, t.Shape)
+	n, ok := ByteSize(t.DType, t.Shape)
 	if !ok {
-		return t, bad("size of shape %v of %s overflows", t.Shape, t.DType)
+		return t, bad("size of shape %v of %s overflows or is not a whole number of bytes", t.Shape, t.DType)
 	}
 	if n != t.End-t.Begin {
 		return t, bad("shape %v of %s needs %d bytes but data_offsets [%d, %d] span %d", t.Shape, t.DType, n, t.Begin, t.End, t.End-t.Begin)
@@ -438,11 +462,10 @@ func NewWriter(w io.Writer, tensors []Tensor, metadata map[string]string) (*Writ
 			return nil, fmt.Errorf("safetensors: duplicate tensor name %q", t.Name)
 		}
 		seen[t.Name] = true
-		item, ok := ItemSize(t.DType)
-		if !ok {
+		if _, ok := ItemBits(t.DType); !ok {
 			return nil, UnsupportedError(fmt.Sprintf("tensor %q: dtype %q", t.Name, t.DType))
 		}
-		n, ok := byteSize(item, t.Shape)
+		n, ok := ByteSize(t.DType, t.Shape)
 		if !ok || n > math.MaxInt64-pos {
 			return nil, fmt.Errorf("safetensors: tensor %q: shape %v is negative or too large", t.Name, t.Shape)
 		}

@@ -43,10 +43,35 @@ func TestItemSize(t *testing.T) {
 		assert.True(t, ok, dt)
 		assert.Equal(t, want[i], n, dt)
 	}
-	for _, dt := range []string{"", "f32", "Q4", "F8_E8M0"} {
+	for _, dt := range []string{"", "f32", "Q4", "F4", "F6_E2M3"} {
 		n, ok := ItemSize(dt)
 		assert.False(t, ok, dt)
 		assert.Zero(t, n, dt)
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	for _, tc := range []struct {
+		dtype string
+		shape []int
+		want  int64
+		ok    bool
+	}{
+		{"F32", []int{3, 5}, 60, true},
+		{"F32", nil, 4, true},
+		{"F8_E8M0", []int{7}, 7, true},
+		{"C64", []int{2}, 16, true},
+		{"F4", []int{6}, 3, true},
+		{"F4", []int{3}, 0, false},
+		{"F6_E3M2", []int{4}, 3, true},
+		{"F6_E2M3", []int{2}, 0, false},
+		{"F32", []int{-1}, 0, false},
+		{"F64", []int{1 << 31, 1 << 31}, 0, false},
+		{"Q4", []int{2}, 0, false},
+	} {
+		n, ok := ByteSize(tc.dtype, tc.shape)
+		assert.Equal(t, tc.ok, ok, "%s %v", tc.dtype, tc.shape)
+		assert.Equal(t, tc.want, n, "%s %v", tc.dtype, tc.shape)
 	}
 }
 
@@ -374,16 +399,9 @@ func FuzzReadHeader(f *testing.F) {
 				if tt.Begin != pos || tt.End < tt.Begin {
 					t.Fatalf("tensor %q at [%d, %d], want begin %d", tt.Name, tt.Begin, tt.End, pos)
 				}
-				item, ok := ItemSize(tt.DType)
+				n, ok := ByteSize(tt.DType, tt.Shape)
 				if !ok {
-					t.Fatalf("unknown dtype %q accepted", tt.DType)
-				}
-				n := int64(item)
-				for _, d := range tt.Shape {
-					if d < 0 {
-						t.Fatalf("negative dim in %v", tt.Shape)
-					}
-					n *= int64(d) // no overflow: product ≤ End-Begin or a zero dim
+					t.Fatalf("tensor %q: %s %v accepted", tt.Name, tt.DType, tt.Shape)
 				}
 				if n != tt.End-tt.Begin {
 					t.Fatalf("tensor %q: %d bytes, offsets span %d", tt.Name, n, tt.End-tt.Begin)
