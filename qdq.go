@@ -427,6 +427,9 @@ type call struct {
 	layout   cpu.Layout
 	params   cpu.Params
 	min, max []float64 // nil when the range comes from the data
+	// fixed, when not nil, holds each channel's parameters worked out
+	// beforehand (a tensor run in pieces); min and max are then nil.
+	fixed []Channel
 }
 
 // cpuFunc is the shape of the cpu package's entry points.
@@ -457,6 +460,13 @@ func runCPU[S any, C cpu.Float](ctx context.Context, fn cpuFunc[S, C], dst, src 
 // request is the cpu package's form of a validated call.
 func request[C cpu.Float](c call) cpu.Request[C] {
 	r := cpu.Request[C]{Layout: c.layout, Params: c.params}
+	if c.fixed != nil {
+		// The parameters are compute-type values widened exactly.
+		r.Quant = make([]cpu.Quant[C], len(c.fixed))
+		for i, ch := range c.fixed {
+			r.Quant[i] = cpu.Quant[C]{Min: C(ch.Min), Max: C(ch.Max), Scale: C(ch.Scale), Inv: C(ch.InverseScale)}
+		}
+	}
 	if c.min != nil {
 		// The bounds were rounded to the dtype, so converting them to its
 		// compute type is exact.
@@ -480,6 +490,12 @@ func channelsOf[C cpu.Float](quants []cpu.Quant[C]) []Channel {
 // compile validates opts against in, in TensorFlow's order, and returns
 // the call to run.
 func compile(in Tensor, opts Options) (call, error) {
+	return compileFor(in.dtype, in.shape, in.Len(), opts)
+}
+
+// compileFor is compile for a tensor of n elements with the given dtype
+// and shape.
+func compileFor(dtype DType, shape []int, n int, opts Options) (call, error) {
 	var c call
 	if opts.NumBits < 1 || (opts.SignedInput && opts.NumBits >= 62) || (!opts.SignedInput && opts.NumBits >= 63) {
 		return c, newError(ErrNumBits, "num_bits is out of range: %d with signed_input_ %t", opts.NumBits, opts.SignedInput)
@@ -487,7 +503,7 @@ func compile(in Tensor, opts Options) (call, error) {
 	if opts.RoundMode != HalfToEven && opts.RoundMode != HalfUp {
 		return c, roundModeError(opts.RoundMode.String())
 	}
-	rank := len(in.shape)
+	rank := len(shape)
 	if opts.Axis < -1 {
 		return c, newError(ErrAxis, "Axis must be at least -1. Found %d", opts.Axis)
 	}
@@ -497,28 +513,27 @@ func compile(in Tensor, opts Options) (call, error) {
 	if opts.NumBits == 1 && opts.SignedInput && opts.NarrowRange {
 		return c, newError(ErrNumBits, "num_bits 1 with signed_input and narrow_range leaves no quantization levels")
 	}
-	n := in.Len()
 	c.layout = cpu.Layout{Outer: 1, Depth: 1, Inner: n}
 	if opts.Axis >= 0 {
-		depth := in.shape[opts.Axis]
+		depth := shape[opts.Axis]
 		inner := 1
-		for _, d := range in.shape[opts.Axis+1:] {
+		for _, d := range shape[opts.Axis+1:] {
 			inner *= d
 		}
 		outer := 1
-		for _, d := range in.shape[:opts.Axis] {
+		for _, d := range shape[:opts.Axis] {
 			outer *= d
 		}
 		c.layout = cpu.Layout{Outer: outer, Depth: depth, Inner: inner}
 		if n == 0 && depth > maxEmptyChannels {
-			return c, newError(ErrShape, "axis %d of the empty tensor %v has %d channels: more than the %d whose results can be reported", opts.Axis, in.shape, depth, maxEmptyChannels)
+			return c, newError(ErrShape, "axis %d of the empty tensor %v has %d channels: more than the %d whose results can be reported", opts.Axis, shape, depth, maxEmptyChannels)
 		}
 	}
 	c.params = cpu.Params{Signed: opts.SignedInput, NumBits: opts.NumBits, Narrow: opts.NarrowRange, Round: opts.RoundMode.cpu()}
 	if !opts.RangeGiven {
 		return c, nil
 	}
-	return c, c.given(in.dtype, opts)
+	return c, c.given(dtype, opts)
 }
 
 // given validates the given range and stores it rounded to dtype.

@@ -1,0 +1,841 @@
+package qdq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"os"
+	"path"
+	"slices"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/qdqvk/qdq/cpu"
+	"github.com/qdqvk/qdq/internal/mapfile"
+	"github.com/qdqvk/qdq/internal/safetensors"
+)
+
+// ErrFile is the sentinel of errors about a weight file: malformed,
+// unreadable, or not writable where asked.
+var ErrFile = errors.New("invalid weight file")
+
+// FileOptions configure Engine.QuantizeFile.
+type FileOptions struct {
+	// Options apply to every selected tensor. Axis -1 means one range
+	// per tensor; an Axis below -1 counts from the end, so -2 is each
+	// tensor's second to last axis. With RangeGiven, InputMin and
+	// InputMax hold one value each, applied to every channel.
+	Options
+	// All selects floating tensors of rank 0 and 1 too (biases, norms);
+	// by default only those of rank 2 and more are fake-quantized.
+	All bool
+	// Include, when not empty, keeps only the tensors whose name matches
+	// one of its patterns; Exclude then drops those matching one of its.
+	// Patterns are path.Match globs: '*' matches any run of characters
+	// but '/', '?' one character, [...] a class.
+	Include, Exclude []string
+	// MemoryLimit caps the bytes of tensor data held in memory at once
+	// (inputs read or mapped, outputs not yet written). 0 means
+	// DefaultMemoryLimit().
+	MemoryLimit int64
+	// Progress, when not nil, is called after each write with how far
+	// the run has come, from the goroutine that called QuantizeFile.
+	Progress func(Progress)
+	// OnTensor, when not nil, is called with each tensor's report once
+	// the tensor is written, in file order, from the goroutine that
+	// called QuantizeFile. An error it returns stops the run.
+	OnTensor func(TensorReport) error
+}
+
+// Progress is how far a QuantizeFile run has come.
+type Progress struct {
+	Tensors, TotalTensors int   // tensors written, of all
+	Bytes, TotalBytes     int64 // tensor data bytes written, of all
+	Elapsed               time.Duration
+}
+
+// TensorReport describes what QuantizeFile did with one tensor.
+type TensorReport struct {
+	Name  string
+	DType string // as the file spells it: "F32", "BF16", "I64", ...
+	Shape []int
+	// Quantized is false for a tensor copied through unchanged; the
+	// fields below are then zero.
+	Quantized bool
+	Axis      int // the channel axis used, or -1 for one range
+	// Backend is where the tensor ran; Fallback says why a GPU engine ran
+	// it on the CPU.
+	Backend  Backend
+	Fallback string
+	// Channels are the parameters used, one per channel.
+	Channels []Channel
+	// Error compares the output with the input.
+	Error ErrorStats
+	Bytes int64 // data bytes
+}
+
+// ErrorStats measure the error fake quantization introduced, computed in
+// float64 against the original values.
+type ErrorStats struct {
+	// Elements is how many finite inputs with a non-NaN output were
+	// compared. NonFinite counts inputs that were NaN or ±Inf, left out;
+	// Lost counts finite inputs whose output is NaN (a channel with an
+	// infinity in it), left out too.
+	Elements, NonFinite, Lost int64
+	// Signal and Noise are the sums of x² and (y-x)² over the compared
+	// elements, x the input and y the output.
+	Signal, Noise float64
+	// MaxAbs and SumAbs are the largest and the sum of |y-x|.
+	MaxAbs, SumAbs float64
+}
+
+// SQNR returns the signal-to-quantization-noise ratio in decibels,
+// 10·log10(Signal/Noise): +Inf when there is no error, NaN when nothing
+// was compared.
+func (s ErrorStats) SQNR() float64 {
+	if s.Elements == 0 {
+		return math.NaN()
+	}
+	return 10 * math.Log10(s.Signal/s.Noise)
+}
+
+// MeanAbs returns the mean absolute error, or NaN when nothing was
+// compared.
+func (s ErrorStats) MeanAbs() float64 {
+	if s.Elements == 0 {
+		return math.NaN()
+	}
+	return s.SumAbs / float64(s.Elements)
+}
+
+// Add accumulates t into s.
+func (s *ErrorStats) Add(t ErrorStats) {
+	s.Elements += t.Elements
+	s.NonFinite += t.NonFinite
+	s.Lost += t.Lost
+	s.Signal += t.Signal
+	s.Noise += t.Noise
+	s.MaxAbs = max(s.MaxAbs, t.MaxAbs)
+	s.SumAbs += t.SumAbs
+}
+
+// FileReport describes a finished QuantizeFile run.
+type FileReport struct {
+	Input, Output string
+	Tensors       []TensorReport // every tensor, in file order
+	Quantized     int            // how many were fake-quantized
+	Bytes         int64          // tensor data bytes
+	Total         ErrorStats     // over every quantized tensor
+	Duration      time.Duration
+}
+
+// DefaultMemoryLimit returns the memory limit QuantizeFile uses when
+// FileOptions.MemoryLimit is 0: a sixteenth of the machine's memory,
+// between 256 MiB and 8 GiB.
+func DefaultMemoryLimit() int64 {
+	return min(max(totalMemory()/16, 256<<20), 8<<30)
+}
+
+// fileDTypes maps the safetensors dtypes QuantizeFile fake-quantizes.
+var fileDTypes = map[string]DType{"F32": F32, "F64": F64, "F16": F16, "BF16": BF16}
+
+// QuantizeFile fake-quantizes the floating tensors of the .safetensors
+// file src and writes the result to dst: the same file with the selected
+// tensors' data replaced, every other byte (header, metadata, other
+// tensors) copied unchanged. It reads src through a memory mapping and
+// holds at most opts.MemoryLimit bytes of tensor data at once; a tensor
+// too large for that is processed in pieces on the CPU, with its range
+// found in a first pass. dst is written to a temporary file in its
+// directory, synced and renamed into place when complete: on any error,
+// including a cancelled ctx, dst is neither created nor changed. dst may
+// not be src.
+func (e *Engine) QuantizeFile(ctx context.Context, dst, src string, opts FileOptions) (*FileReport, error) {
+	start := time.Now()
+	if e.closed.Load() {
+		return nil, newError(ErrClosed, "engine is closed")
+	}
+	if !littleEndian {
+		return nil, newError(ErrFile, "safetensors data is little-endian; this machine is not")
+	}
+	if err := checkFileOptions(opts); err != nil {
+		return nil, err
+	}
+	in, err := mapfile.Open(src)
+	if err != nil {
+		return nil, fileError(src, "", err)
+	}
+	defer in.Close()
+	hdr, err := safetensors.ReadHeader(io.NewSectionReader(in.OS(), 0, in.Size()), in.Size())
+	if err != nil {
+		return nil, fileError(src, "", err)
+	}
+	jobs, err := planFile(hdr, opts)
+	if err != nil {
+		return nil, fileError(src, "", err)
+	}
+	out, err := createOutput(dst, in.OS())
+	if err != nil {
+		return nil, err
+	}
+	r := &fileRun{e: e, in: in, out: out, hdr: hdr, jobs: jobs, opts: opts, start: start, src: src, dst: dst}
+	if err := r.run(ctx); err != nil {
+		out.abort()
+		return nil, err
+	}
+	if err := out.commit(); err != nil {
+		return nil, err
+	}
+	r.report.Input, r.report.Output = src, dst
+	r.report.Duration = time.Since(start)
+	return &r.report, nil
+}
+
+// checkFileOptions validates what does not depend on a tensor.
+func checkFileOptions(opts FileOptions) error {
+	for _, p := range append(slices.Clone(opts.Include), opts.Exclude...) {
+		if _, err := path.Match(p, ""); err != nil {
+			return newError(ErrShape, "tensor name pattern %q: %v", p, err)
+		}
+	}
+	if opts.MemoryLimit < 0 {
+		return newError(ErrShape, "memory limit %d is negative", opts.MemoryLimit)
+	}
+	if opts.RangeGiven && (len(opts.InputMin) != 1 || len(opts.InputMax) != 1) {
+		return newError(ErrRangeShape, "a weight file takes one input_min and one input_max for every tensor, got %d and %d values", len(opts.InputMin), len(opts.InputMax))
+	}
+	// The attributes themselves, on a stand-in tensor.
+	o := opts.Options
+	o.Axis = -1
+	_, err := compileFor(F32, nil, 1, o)
+	return err
+}
+
+// fileError wraps an error about a weight file and, when not empty, one
+// of its tensors.
+func fileError(file, tensor string, err error) error {
+	what := file
+	if tensor != "" {
+		what += fmt.Sprintf(": tensor %q", tensor)
+	}
+	var qe *Error
+	switch {
+	case errors.As(err, &qe):
+		return &Error{Kind: qe.Kind, Msg: what + ": " + qe.Msg}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("qdq: %s: %w", what, err)
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &Error{Kind: ErrFile, Msg: what + ": " + err.Error()}
+}
+
+// fileJob is one tensor of a file and what to do with it.
+type fileJob struct {
+	t      safetensors.Tensor
+	dtype  DType // when quantized
+	quant  bool
+	opts   Options // with the axis resolved and the range broadcast
+	c      call    // the whole tensor's validated call
+	n      int     // elements
+	report TensorReport
+}
+
+// planFile decides, for every tensor of hdr, whether it is fake-quantized
+// and with which options, and validates them all before anything is
+// written.
+func planFile(hdr *safetensors.File, opts FileOptions) ([]*fileJob, error) {
+	jobs := make([]*fileJob, len(hdr.Tensors))
+	for i, t := range hdr.Tensors {
+		j := &fileJob{t: t}
+		j.report = TensorReport{Name: t.Name, DType: t.DType, Shape: slices.Clone(t.Shape), Bytes: t.End - t.Begin, Axis: -1}
+		jobs[i] = j
+		dtype, ok := fileDTypes[t.DType]
+		if !ok || !selected(t, opts) {
+			continue
+		}
+		j.dtype, j.quant = dtype, true
+		j.n = int((t.End - t.Begin) / int64(dtype.Size()))
+		j.opts = opts.Options
+		rank := len(t.Shape)
+		if opts.Axis < -1 {
+			j.opts.Axis = rank + opts.Axis
+			if j.opts.Axis < 0 {
+				return nil, fmt.Errorf("tensor %q: axis %d: the tensor has rank %d", t.Name, opts.Axis, rank)
+			}
+		}
+		if opts.RangeGiven && j.opts.Axis >= 0 && j.opts.Axis < rank {
+			depth := t.Shape[j.opts.Axis]
+			j.opts.InputMin = slices.Repeat(opts.InputMin[:1], depth)
+			j.opts.InputMax = slices.Repeat(opts.InputMax[:1], depth)
+		}
+		c, err := compileFor(dtype, t.Shape, j.n, j.opts)
+		if err != nil {
+			return nil, about(fmt.Sprintf("tensor %q", t.Name), err)
+		}
+		j.c = c
+		j.report.Quantized, j.report.Axis = true, j.opts.Axis
+	}
+	return jobs, nil
+}
+
+// selected reports whether opts select the floating tensor t.
+func selected(t safetensors.Tensor, opts FileOptions) bool {
+	if len(t.Shape) < 2 && !opts.All {
+		return false
+	}
+	match := func(patterns []string) bool {
+		for _, p := range patterns {
+			if ok, _ := path.Match(p, t.Name); ok {
+				return true
+			}
+		}
+		return false
+	}
+	if len(opts.Include) > 0 && !match(opts.Include) {
+		return false
+	}
+	return !match(opts.Exclude)
+}
+
+// fileRun is one QuantizeFile run.
+type fileRun struct {
+	e        *Engine
+	in       *mapfile.File
+	out      *output
+	hdr      *safetensors.File
+	jobs     []*fileJob
+	opts     FileOptions
+	start    time.Time
+	src, dst string
+	report   FileReport
+	progress Progress
+}
+
+// segment is a run of output bytes, written in file order: a copied
+// stretch of a tensor, a whole quantized tensor, or a piece of one.
+type segment struct {
+	job   *fileJob
+	off   int64 // offset in the data buffer
+	last  bool  // the job's last segment
+	mem   int64 // bytes of memory it holds until written
+	done  chan struct{}
+	data  []byte // the bytes to write, once done
+	err   error
+	res   Result
+	c0    int // its first channel, for a piece
+	stats ErrorStats
+	free  func() // returns its buffers
+}
+
+// Tuning of the pipeline.
+const (
+	// cpuInFlight and gpuInFlight are how many segments are computed at
+	// once: on the CPU one computes (on every core) while the previous
+	// one is checked and written; a GPU engine has two lanes, so one
+	// tensor can upload while another computes and a third is written.
+	cpuInFlight, gpuInFlight = 2, 3
+	// maxPiece caps the output bytes of a piece.
+	maxPiece = 16 << 20
+	// maxWholeCPU is the most bytes (input and output) of a tensor the
+	// CPU runs in one call; larger ones run in pieces, which bounds the
+	// resident set. A GPU engine takes tensors up to a third of the
+	// memory limit whole.
+	maxWholeCPU = 64 << 20
+)
+
+func (r *fileRun) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	limit := r.opts.MemoryLimit
+	if limit == 0 {
+		limit = DefaultMemoryLimit()
+	}
+	inFlight := cpuInFlight
+	whole := min(int64(maxWholeCPU), limit/4)
+	if r.e.gpu != nil {
+		inFlight, whole = gpuInFlight, limit/3
+	}
+	piece := min(int64(maxPiece), max(limit/16, 1<<16))
+	r.report.Tensors = make([]TensorReport, 0, len(r.jobs))
+	r.progress.TotalTensors = len(r.jobs)
+	r.progress.TotalBytes = r.in.Size() - r.hdr.DataOffset
+
+	// The header, metadata included, is copied as it is.
+	head, _, err := r.in.Bytes(0, r.hdr.DataOffset)
+	if err != nil {
+		return fileError(r.src, "", err)
+	}
+	if err := r.out.write(head); err != nil {
+		return err
+	}
+
+	b := newBudget(limit)
+	slots := make(chan struct{}, inFlight)
+	queue := make(chan *segment, 64)
+	produced := make(chan error, 1)
+	var workers sync.WaitGroup
+	go func() {
+		produced <- r.produce(ctx, b, slots, queue, &workers, whole, piece)
+		close(queue)
+	}()
+	err = r.consume(ctx, b, queue)
+	if err != nil {
+		cancel()
+	}
+	for seg := range queue { // drain, so the producer can finish
+		<-seg.done
+		seg.release(b)
+	}
+	perr := <-produced
+	workers.Wait() // no goroutine may touch the mapping after this returns
+	if err == nil {
+		err = perr
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	return err
+}
+
+// consume writes segments in order and assembles the reports.
+func (r *fileRun) consume(ctx context.Context, b *budget, queue <-chan *segment) error {
+	for seg := range queue {
+		select {
+		case <-seg.done:
+		case <-ctx.Done():
+			<-seg.done
+			seg.release(b)
+			return fileError(r.src, "", ctx.Err())
+		}
+		if seg.err != nil {
+			seg.release(b)
+			return seg.err
+		}
+		j := seg.job
+		if j.quant {
+			rep := &j.report
+			rep.Error.Add(seg.stats)
+			if rep.Channels == nil {
+				rep.Channels = make([]Channel, j.c.layout.Depth)
+				rep.Backend = seg.res.Backend
+			}
+			copy(rep.Channels[seg.c0:], seg.res.Channels)
+			if seg.res.Backend == CPU {
+				rep.Backend = CPU
+			}
+			if rep.Fallback == "" {
+				rep.Fallback = seg.res.Fallback
+			}
+		}
+		err := r.out.write(seg.data)
+		r.in.Release(r.hdr.DataOffset+seg.off, int64(len(seg.data)))
+		seg.release(b)
+		if err != nil {
+			return err
+		}
+		r.progress.Bytes += int64(len(seg.data))
+		if seg.last {
+			r.progress.Tensors++
+			r.report.Tensors = append(r.report.Tensors, j.report)
+			r.report.Bytes += j.report.Bytes
+			if j.quant {
+				r.report.Quantized++
+				r.report.Total.Add(j.report.Error)
+			}
+			if r.opts.OnTensor != nil {
+				if err := r.opts.OnTensor(j.report); err != nil {
+					return err
+				}
+			}
+		}
+		if r.opts.Progress != nil {
+			r.progress.Elapsed = time.Since(r.start)
+			r.opts.Progress(r.progress)
+		}
+	}
+	return nil
+}
+
+// release returns what seg holds.
+func (seg *segment) release(b *budget) {
+	if seg.free != nil {
+		seg.free()
+		seg.free = nil
+	}
+	b.release(seg.mem)
+	seg.mem = 0
+}
+
+// produce queues every tensor's segments in file order, starting the
+// computation of each quantized one.
+func (r *fileRun) produce(ctx context.Context, b *budget, slots chan struct{}, queue chan<- *segment, workers *sync.WaitGroup, whole, piece int64) error {
+	enqueue := func(seg *segment) error {
+		select {
+		case queue <- seg:
+			return nil
+		case <-ctx.Done():
+			<-seg.done
+			seg.release(b)
+			return ctx.Err()
+		}
+	}
+	for _, j := range r.jobs {
+		size := j.t.End - j.t.Begin
+		if !j.quant {
+			if err := r.produceCopy(ctx, b, j, piece, enqueue); err != nil {
+				return err
+			}
+			continue
+		}
+		if 2*size <= whole {
+			seg := &segment{job: j, off: j.t.Begin, last: true, done: make(chan struct{})}
+			if err := r.launch(ctx, b, slots, workers, seg, 2*size, func() error { return r.runWhole(ctx, seg) }); err != nil {
+				return err
+			}
+			if err := enqueue(seg); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := r.producePieces(ctx, b, slots, workers, j, piece, enqueue); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// launch reserves mem bytes and a slot, then runs fn for seg on its own
+// goroutine, which closes seg.done.
+func (r *fileRun) launch(ctx context.Context, b *budget, slots chan struct{}, workers *sync.WaitGroup, seg *segment, mem int64, fn func() error) error {
+	if err := b.acquire(ctx, mem); err != nil {
+		return err
+	}
+	seg.mem = mem
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		b.release(mem)
+		return ctx.Err()
+	}
+	workers.Add(1)
+	go func() {
+		defer workers.Done()
+		seg.err = fn()
+		<-slots
+		close(seg.done)
+	}()
+	return nil
+}
+
+// produceCopy queues the tensor's bytes, a piece at a time.
+func (r *fileRun) produceCopy(ctx context.Context, b *budget, j *fileJob, piece int64, enqueue func(*segment) error) error {
+	off := j.t.Begin
+	for {
+		n := min(piece, j.t.End-off)
+		if err := b.acquire(ctx, n); err != nil {
+			return err
+		}
+		seg := &segment{job: j, off: off, last: off+n == j.t.End, mem: n, done: make(chan struct{})}
+		seg.data, _, seg.err = r.in.Bytes(r.hdr.DataOffset+off, n)
+		if seg.err != nil {
+			seg.err = fileError(r.src, j.t.Name, seg.err)
+		}
+		close(seg.done)
+		if err := enqueue(seg); err != nil {
+			return err
+		}
+		off += n
+		if seg.last {
+			return nil
+		}
+	}
+}
+
+// input returns the tensor bytes [off, off+n) of the data buffer as a
+// slice aligned for dtype, and a function to give back any copy made.
+func (r *fileRun) input(j *fileJob, off, n int64) ([]byte, error) {
+	b, copied, err := r.in.Bytes(r.hdr.DataOffset+off, n)
+	if err != nil {
+		return nil, fileError(r.src, j.t.Name, err)
+	}
+	if !copied && n > 0 && uintptr(unsafe.Pointer(&b[0]))%uintptr(j.dtype.Size()) != 0 {
+		// A header whose length is not a multiple of 8 leaves the data
+		// unaligned; the kernels need aligned elements.
+		a := alignedBytes(n)
+		copy(a, b)
+		b = a
+	}
+	return b, nil
+}
+
+// runWhole fake-quantizes a whole tensor in one engine call.
+func (r *fileRun) runWhole(ctx context.Context, seg *segment) error {
+	j := seg.job
+	size := j.t.End - j.t.Begin
+	src, err := r.input(j, j.t.Begin, size)
+	if err != nil {
+		return err
+	}
+	dst := alignedBytes(size)
+	in, out := bytesTensor(j.dtype, j.t.Shape, src), bytesTensor(j.dtype, j.t.Shape, dst)
+	seg.res, err = r.e.RunInto(ctx, out, in, j.opts)
+	if err != nil {
+		return fileError(r.src, j.t.Name, err)
+	}
+	seg.data = dst
+	seg.stats = errorStats(j.dtype, src, dst)
+	return nil
+}
+
+// producePieces queues a tensor too large for one call as pieces of whole
+// rows or channels (part of a row where a row is larger than a piece).
+// Unless the range is given, a first pass finds every channel's range.
+func (r *fileRun) producePieces(ctx context.Context, b *budget, slots chan struct{}, workers *sync.WaitGroup, j *fileJob, piece int64, enqueue func(*segment) error) error {
+	size := int64(j.dtype.Size())
+	elems := int(max(piece/size, 1))
+	var fixed []Channel
+	if !j.opts.RangeGiven {
+		var err error
+		if fixed, err = r.findRange(ctx, j, elems); err != nil {
+			return err
+		}
+	}
+	fallback := ""
+	if r.e.gpu != nil {
+		fallback = fmt.Sprintf("the tensor's %d bytes are beyond a third of the memory limit, so it ran in pieces on the CPU", j.t.End-j.t.Begin)
+	}
+	for p := range pieces(j.c.layout, elems) {
+		off := j.t.Begin + int64(p.first)*size
+		n := int64(p.layout.Len()) * size
+		seg := &segment{job: j, off: off, last: off+n == j.t.End, c0: p.c0, done: make(chan struct{})}
+		c := call{layout: p.layout, params: j.c.params}
+		d := p.layout.Depth
+		if fixed != nil {
+			c.fixed = fixed[p.c0 : p.c0+d]
+		} else {
+			c.min, c.max = j.c.min[p.c0:p.c0+d], j.c.max[p.c0:p.c0+d]
+		}
+		err := r.launch(ctx, b, slots, workers, seg, 2*n, func() error {
+			src, err := r.input(j, off, n)
+			if err != nil {
+				return err
+			}
+			dst := alignedBytes(n)
+			shape := []int{p.layout.Len()}
+			res, err := r.e.runCPUCall(ctx, bytesTensor(j.dtype, shape, dst), bytesTensor(j.dtype, shape, src), c)
+			if err != nil {
+				return fileError(r.src, j.t.Name, err)
+			}
+			res.Fallback = fallback
+			seg.res, seg.data = res, dst
+			seg.stats = errorStats(j.dtype, src, dst)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := enqueue(seg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// findRange finds every channel's range over the tensor, piece by piece,
+// and returns the parameters one call over the whole tensor would use.
+func (r *fileRun) findRange(ctx context.Context, j *fileJob, elems int) ([]Channel, error) {
+	size := int64(j.dtype.Size())
+	depth := j.c.layout.Depth
+	fold := func(merge func(c int, b []byte, l cpu.Layout) error) error {
+		for p := range pieces(j.c.layout, elems) {
+			off, n := j.t.Begin+int64(p.first)*size, int64(p.layout.Len())*size
+			src, err := r.input(j, off, n)
+			if err != nil {
+				return err
+			}
+			err = merge(p.c0, src, p.layout)
+			r.in.Release(r.hdr.DataOffset+off, n)
+			if err != nil {
+				return fileError(r.src, j.t.Name, err)
+			}
+		}
+		return nil
+	}
+	switch j.dtype {
+	case F64:
+		return foldRanges(depth, j.c.params, fold, func(b []byte, l cpu.Layout) ([]cpu.Bounds[float64], error) {
+			return r.e.cpu.RangeFloat64(ctx, unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/8), l)
+		})
+	case F32:
+		return foldRanges(depth, j.c.params, fold, func(b []byte, l cpu.Layout) ([]cpu.Bounds[float32], error) {
+			return r.e.cpu.RangeFloat32(ctx, unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/4), l)
+		})
+	case F16:
+		return foldRanges(depth, j.c.params, fold, func(b []byte, l cpu.Layout) ([]cpu.Bounds[float32], error) {
+			return r.e.cpu.RangeFloat16(ctx, unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/2), l)
+		})
+	default:
+		return foldRanges(depth, j.c.params, fold, func(b []byte, l cpu.Layout) ([]cpu.Bounds[float32], error) {
+			return r.e.cpu.RangeBFloat16(ctx, unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/2), l)
+		})
+	}
+}
+
+// foldRanges merges the ranges of every piece fold visits and returns the
+// channels' parameters.
+func foldRanges[C cpu.Float](depth int, params cpu.Params, fold func(func(int, []byte, cpu.Layout) error) error, rng func([]byte, cpu.Layout) ([]cpu.Bounds[C], error)) ([]Channel, error) {
+	merged := make([]cpu.Bounds[C], depth)
+	for c := range merged {
+		merged[c] = cpu.EmptyBounds[C]()
+	}
+	err := fold(func(c0 int, b []byte, l cpu.Layout) error {
+		found, err := rng(b, l)
+		for i, f := range found {
+			merged[c0+i] = cpu.MergeBounds(merged[c0+i], f)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	quants := make([]cpu.Quant[C], depth)
+	for c, m := range merged {
+		quants[c] = cpu.QuantOf(params, m)
+	}
+	return channelsOf(quants), nil
+}
+
+// piece is a part of a tensor's [outer, depth, inner] layout that is
+// itself such a layout: whole slabs, whole rows of adjacent channels, or
+// part of one row.
+type piece struct {
+	first  int // element offset in the tensor
+	layout cpu.Layout
+	c0     int // its first channel
+}
+
+// pieces splits l into pieces of at most max(elems, 1) elements, in
+// memory order.
+func pieces(l cpu.Layout, elems int) iter.Seq[piece] {
+	elems = max(elems, 1)
+	return func(yield func(piece) bool) {
+		slab := l.Depth * l.Inner
+		switch {
+		case l.Len() == 0:
+			yield(piece{layout: l})
+		case slab <= elems:
+			k := elems / slab
+			for o := 0; o < l.Outer; o += k {
+				if !yield(piece{first: o * slab, layout: cpu.Layout{Outer: min(k, l.Outer-o), Depth: l.Depth, Inner: l.Inner}}) {
+					return
+				}
+			}
+		case l.Inner <= elems:
+			k := elems / l.Inner
+			for o := range l.Outer {
+				for c := 0; c < l.Depth; c += k {
+					if !yield(piece{first: (o*l.Depth + c) * l.Inner, layout: cpu.Layout{Outer: 1, Depth: min(k, l.Depth-c), Inner: l.Inner}, c0: c}) {
+						return
+					}
+				}
+			}
+		default:
+			for o := range l.Outer {
+				for c := range l.Depth {
+					for i := 0; i < l.Inner; i += elems {
+						if !yield(piece{first: (o*l.Depth+c)*l.Inner + i, layout: cpu.Layout{Outer: 1, Depth: 1, Inner: min(elems, l.Inner-i)}, c0: c}) {
+							return
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// runCPUCall runs a call already validated (or built) by the package, on
+// the engine's backend; a GPU engine declines fixed parameters and runs
+// them on the CPU.
+func (e *Engine) runCPUCall(ctx context.Context, out, in Tensor, c call) (Result, error) {
+	if e.closed.Load() {
+		return Result{}, newError(ErrClosed, "engine is closed")
+	}
+	return e.run(ctx, out, in, c)
+}
+
+// alignedBytes returns n zero bytes aligned for any element type.
+func alignedBytes(n int64) []byte {
+	words := make([]uint64, (n+7)/8)
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(words))), n)
+}
+
+// bytesTensor views b, aligned for dtype, as a tensor.
+func bytesTensor(dtype DType, shape []int, b []byte) Tensor {
+	t := Tensor{dtype: dtype, shape: shape}
+	p := unsafe.Pointer(unsafe.SliceData(b))
+	switch dtype {
+	case F32:
+		t.f32 = unsafe.Slice((*float32)(p), len(b)/4)
+	case F64:
+		t.f64 = unsafe.Slice((*float64)(p), len(b)/8)
+	default:
+		t.b16 = unsafe.Slice((*uint16)(p), len(b)/2)
+	}
+	return t
+}
+
+// littleEndian reports whether this machine stores integers as the
+// safetensors format does.
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+// budget is a counting semaphore over bytes of memory.
+type budget struct {
+	mu         sync.Mutex
+	free, size int64
+	wake       chan struct{} // closed and replaced on every release
+}
+
+func newBudget(size int64) *budget {
+	return &budget{free: size, size: size, wake: make(chan struct{})}
+}
+
+// acquire waits until n bytes are free and takes them. A request larger
+// than the whole budget is granted when nothing else is held.
+func (b *budget) acquire(ctx context.Context, n int64) error {
+	for {
+		b.mu.Lock()
+		if n <= b.free || b.free == b.size {
+			b.free -= n
+			b.mu.Unlock()
+			return nil
+		}
+		wake := b.wake
+		b.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// release gives back n bytes.
+func (b *budget) release(n int64) {
+	if n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.free += n
+	close(b.wake)
+	b.wake = make(chan struct{})
+	b.mu.Unlock()
+}

@@ -1,0 +1,266 @@
+package qdq_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/qdqvk/qdq"
+	"github.com/qdqvk/qdq/internal/qdqtest"
+	"github.com/qdqvk/qdq/internal/safetensors"
+)
+
+// modelTensor is a tensor of a test model, its data as little-endian
+// bytes.
+type modelTensor struct {
+	name, dtype string
+	shape       []int
+	data        []byte
+}
+
+// testModel returns the tensors of a small model: weights of every
+// floating dtype, biases, an integer tensor, a scalar, an empty tensor,
+// special values.
+func testModel(seed uint64) []modelTensor {
+	r := rand.New(rand.NewPCG(seed, 7))
+	floats := func(dtype string, shape []int, spread float64) modelTensor {
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		var b []byte
+		for i := range n {
+			v := r.NormFloat64() * spread * (1 + float64(i%7))
+			switch dtype {
+			case "F32":
+				b = binary.LittleEndian.AppendUint32(b, math.Float32bits(float32(v)))
+			case "F64":
+				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+			case "F16":
+				b = binary.LittleEndian.AppendUint16(b, uint16(qdq.Float16FromFloat64(v)))
+			case "BF16":
+				b = binary.LittleEndian.AppendUint16(b, qdq.BFloat16FromFloat64(v).Bits())
+			}
+		}
+		return modelTensor{fmt.Sprintf("t%d.%s", len(shape), strings.ToLower(dtype)), dtype, shape, b}
+	}
+	named := func(name string, t modelTensor) modelTensor { t.name = name; return t }
+	special := floats("F32", []int{4, 6}, 1)
+	binary.LittleEndian.PutUint32(special.data[4:], math.Float32bits(float32(math.NaN())))
+	binary.LittleEndian.PutUint32(special.data[40:], math.Float32bits(float32(math.Inf(1))))
+	return []modelTensor{
+		named("embed.weight", floats("BF16", []int{40, 24}, 0.1)),
+		named("layers.0.attn.weight", floats("F32", []int{24, 3, 24}, 0.05)),
+		named("layers.0.attn.bias", floats("F32", []int{24}, 0.01)),
+		named("layers.0.mlp.weight", floats("F16", []int{48, 24}, 0.02)),
+		named("layers.0.norm", floats("F16", []int{48}, 1)),
+		named("layers.0.step", modelTensor{dtype: "I64", shape: []int{3}, data: []byte{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0}}),
+		named("layers.0.mask", modelTensor{dtype: "BOOL", shape: []int{2, 2}, data: []byte{1, 0, 0, 1}}),
+		named("layers.1.proj.weight", floats("F64", []int{16, 20}, 0.3)),
+		named("layers.1.scale", floats("F32", nil, 1)),
+		named("layers.1.empty", floats("F32", []int{0, 5}, 1)),
+		named("layers.1.special", special),
+		named("head.weight", floats("F32", []int{300, 257}, 0.02)),
+	}
+}
+
+// writeModel writes tensors as a safetensors file.
+func writeModel(t testing.TB, path string, tensors []modelTensor, meta map[string]string) []byte {
+	var buf bytes.Buffer
+	hdr := make([]safetensors.Tensor, len(tensors))
+	for i, mt := range tensors {
+		hdr[i] = safetensors.Tensor{Name: mt.name, DType: mt.dtype, Shape: mt.shape}
+	}
+	w, err := safetensors.NewWriter(&buf, hdr, meta)
+	require.NoError(t, err)
+	for _, mt := range tensors {
+		require.NoError(t, w.WriteTensor(mt.data))
+	}
+	require.NoError(t, w.Close())
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
+	return buf.Bytes()
+}
+
+// readModel parses a safetensors file into its header and each tensor's
+// bytes.
+func readModel(t testing.TB, file []byte) (*safetensors.File, map[string][]byte) {
+	hdr, err := safetensors.ReadHeader(bytes.NewReader(file), int64(len(file)))
+	require.NoError(t, err)
+	data := map[string][]byte{}
+	for _, tt := range hdr.Tensors {
+		data[tt.Name] = file[hdr.DataOffset+tt.Begin : hdr.DataOffset+tt.End]
+	}
+	return hdr, data
+}
+
+// tensorOf makes a tensor of the given safetensors dtype from bytes.
+func tensorOf(t testing.TB, dtype string, shape []int, b []byte) qdq.Tensor {
+	var (
+		tn  qdq.Tensor
+		err error
+	)
+	switch dtype {
+	case "F32":
+		v := make([]float32, len(b)/4)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		tn, err = qdq.NewTensor(shape, v)
+	case "F64":
+		v := make([]float64, len(b)/8)
+		for i := range v {
+			v[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+		}
+		tn, err = qdq.NewTensor(shape, v)
+	default:
+		v := make([]uint16, len(b)/2)
+		for i := range v {
+			v[i] = binary.LittleEndian.Uint16(b[2*i:])
+		}
+		d := qdq.F16
+		if dtype == "BF16" {
+			d = qdq.BF16
+		}
+		tn, err = qdq.NewTensorBits(d, shape, v)
+	}
+	require.NoError(t, err)
+	return tn
+}
+
+// checkFile checks that out is in with exactly the selected tensors
+// replaced by the single-tensor API's result, bit for bit.
+func checkFile(t *testing.T, in, out []byte, fo qdq.FileOptions, rep *qdq.FileReport) {
+	t.Helper()
+	inHdr, inData := readModel(t, in)
+	outHdr, outData := readModel(t, out)
+	require.Equal(t, len(in), len(out))
+	assert.Equal(t, inHdr.HeaderJSON, outHdr.HeaderJSON, "the header and metadata are copied byte for byte")
+	require.Len(t, rep.Tensors, len(inHdr.Tensors))
+	quantized := 0
+	for i, tt := range inHdr.Tensors {
+		tr := rep.Tensors[i]
+		require.Equal(t, tt.Name, tr.Name, "file order")
+		if !tr.Quantized {
+			assert.Equal(t, inData[tt.Name], outData[tt.Name], "%s copied unchanged", tt.Name)
+			continue
+		}
+		quantized++
+		o := fo.Options
+		o.Axis = tr.Axis
+		if o.RangeGiven && o.Axis >= 0 {
+			o.InputMin = slices.Repeat(fo.InputMin, tt.Shape[o.Axis])
+			o.InputMax = slices.Repeat(fo.InputMax, tt.Shape[o.Axis])
+		}
+		want, res, err := cpuEngine.Run(context.Background(), tensorOf(t, tt.DType, tt.Shape, inData[tt.Name]), o)
+		require.NoError(t, err, tt.Name)
+		got := tensorOf(t, tt.DType, tt.Shape, outData[tt.Name])
+		for k := range want.Len() {
+			if math.Float64bits(want.Float64At(k)) != math.Float64bits(got.Float64At(k)) {
+				t.Fatalf("%s differs from the single-tensor API at element %d: %g vs %g", tt.Name, k, got.Float64At(k), want.Float64At(k))
+			}
+		}
+		require.Len(t, tr.Channels, len(res.Channels), tt.Name)
+		for c := range res.Channels {
+			a, b := res.Channels[c], tr.Channels[c]
+			same := qdqtest.SameValue(a.Min, b.Min) && qdqtest.SameValue(a.Max, b.Max) && qdqtest.SameValue(a.Scale, b.Scale) && qdqtest.SameValue(a.InverseScale, b.InverseScale)
+			require.True(t, same, "%s channel %d: %+v vs %+v", tt.Name, c, b, a)
+		}
+	}
+	assert.Equal(t, quantized, rep.Quantized)
+}
+
+func TestQuantizeFile(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "model.safetensors")
+	in := writeModel(t, src, testModel(1), map[string]string{"format": "pt", "note": "é ✓"})
+	given := qdq.DefaultOptions()
+	given.RangeGiven, given.InputMin, given.InputMax = true, []float64{-0.05}, []float64{0.07}
+	cases := []struct {
+		name string
+		fo   qdq.FileOptions
+		want []string // the tensors quantized
+	}{
+		{"default", qdq.FileOptions{Options: qdq.DefaultOptions()},
+			[]string{"embed.weight", "layers.0.attn.weight", "layers.0.mlp.weight", "layers.1.proj.weight", "layers.1.empty", "layers.1.special", "head.weight"}},
+		{"all", qdq.FileOptions{Options: qdq.DefaultOptions(), All: true},
+			[]string{"embed.weight", "layers.0.attn.weight", "layers.0.attn.bias", "layers.0.mlp.weight", "layers.0.norm", "layers.1.proj.weight", "layers.1.scale", "layers.1.empty", "layers.1.special", "head.weight"}},
+		{"axis 0, include, exclude", qdq.FileOptions{Options: opts(func(o *qdq.Options) { o.Axis = 0 }), Include: []string{"layers.*", "head.*"}, Exclude: []string{"*.mlp.*"}},
+			[]string{"layers.0.attn.weight", "layers.1.proj.weight", "layers.1.empty", "layers.1.special", "head.weight"}},
+		{"axis -2, 4 bits unsigned, half up", qdq.FileOptions{Options: opts(func(o *qdq.Options) { o.Axis, o.NumBits, o.SignedInput, o.RoundMode = -2, 4, false, qdq.HalfUp })},
+			[]string{"embed.weight", "layers.0.attn.weight", "layers.0.mlp.weight", "layers.1.proj.weight", "layers.1.empty", "layers.1.special", "head.weight"}},
+		{"range given, per channel", qdq.FileOptions{Options: opts(func(o *qdq.Options) { *o = given; o.Axis = -2 })},
+			[]string{"embed.weight", "layers.0.attn.weight", "layers.0.mlp.weight", "layers.1.proj.weight", "layers.1.empty", "layers.1.special", "head.weight"}},
+		{"range given, per tensor", qdq.FileOptions{Options: given, Include: []string{"head.*"}},
+			[]string{"head.weight"}},
+	}
+	for _, backend := range []qdq.Backend{qdq.CPU, qdq.GPU} {
+		e := engineFor(t, backend)
+		for _, tc := range cases {
+			// A small memory limit sends the larger tensors through pieces.
+			for _, limit := range []int64{0, 20_000} {
+				t.Run(fmt.Sprintf("%v/%s/limit %d", backend, tc.name, limit), func(t *testing.T) {
+					dst := filepath.Join(dir, "out.safetensors")
+					fo := tc.fo
+					fo.MemoryLimit = limit
+					var seen []string
+					fo.OnTensor = func(tr qdq.TensorReport) error {
+						seen = append(seen, tr.Name)
+						return nil
+					}
+					rep, err := e.QuantizeFile(context.Background(), dst, src, fo)
+					require.NoError(t, err)
+					out, err := os.ReadFile(dst)
+					require.NoError(t, err)
+					checkFile(t, in, out, fo, rep)
+					var quantized []string
+					for _, tr := range rep.Tensors {
+						if tr.Quantized {
+							quantized = append(quantized, tr.Name)
+						}
+					}
+					assert.ElementsMatch(t, tc.want, quantized)
+					assert.Len(t, seen, len(rep.Tensors), "OnTensor saw every tensor")
+					leftovers, _ := filepath.Glob(filepath.Join(dir, ".*.tmp"))
+					assert.Empty(t, leftovers)
+				})
+			}
+		}
+	}
+}
+
+// opts returns DefaultOptions changed by f.
+func opts(f func(*qdq.Options)) qdq.Options {
+	o := qdq.DefaultOptions()
+	f(&o)
+	return o
+}
+
+// engineFor returns an engine for backend; a GPU engine needs a Vulkan
+// device, and the test is skipped without one unless QDQ_REQUIRE_GPU is
+// set.
+func engineFor(t *testing.T, backend qdq.Backend) *qdq.Engine {
+	e, err := qdq.NewEngine(qdq.Config{Backend: backend})
+	if err != nil && backend == qdq.GPU && os.Getenv("QDQ_REQUIRE_GPU") == "" {
+		t.Skipf("no GPU: %v", err)
+	}
+	require.NoError(t, err)
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+var _ = errors.Is
+
+// cpuEngine runs the single-tensor calls files are compared with.
+var cpuEngine, _ = qdq.NewEngine(qdq.Config{Backend: qdq.CPU})

@@ -1,0 +1,95 @@
+package qdq
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// output is a file being written through a temporary file in its
+// directory, renamed into place by commit and removed by abort.
+type output struct {
+	path string
+	tmp  *os.File
+	w    *bufio.Writer
+	mode os.FileMode
+}
+
+// wrapOutput, when set by a test, wraps the writes to every output file
+// (to simulate a full disk).
+var wrapOutput func(io.Writer) io.Writer
+
+// createOutput starts writing path, which must not be src.
+func createOutput(path string, src *os.File) (*output, error) {
+	o := &output{path: path, mode: 0o644}
+	if st, err := os.Stat(path); err == nil {
+		if st.IsDir() {
+			return nil, newError(ErrFile, "%s: is a directory", path)
+		}
+		if sst, err := src.Stat(); err == nil && os.SameFile(st, sst) {
+			return nil, newError(ErrFile, "%s: is the input file; write the output elsewhere", path)
+		}
+		o.mode = st.Mode().Perm() // replacing a file keeps its permissions
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, newError(ErrFile, "%s: cannot create: %v", path, err)
+	}
+	o.tmp = tmp
+	var w io.Writer = tmp
+	if wrapOutput != nil {
+		w = wrapOutput(w)
+	}
+	o.w = bufio.NewWriterSize(w, 1<<20)
+	return o, nil
+}
+
+// write appends b.
+func (o *output) write(b []byte) error {
+	if _, err := o.w.Write(b); err != nil {
+		return o.fail(err)
+	}
+	return nil
+}
+
+func (o *output) fail(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return newError(ErrFile, "%s: writing: %v", o.path, err)
+}
+
+// commit flushes, syncs and renames the file into place.
+func (o *output) commit() error {
+	err := o.w.Flush()
+	if err == nil {
+		err = o.tmp.Sync()
+	}
+	if err == nil {
+		err = o.tmp.Chmod(o.mode)
+	}
+	if cerr := o.tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(o.tmp.Name(), o.path)
+	}
+	if err != nil {
+		os.Remove(o.tmp.Name())
+		return o.fail(err)
+	}
+	return nil
+}
+
+// abort removes the temporary file.
+func (o *output) abort() {
+	o.tmp.Close()
+	os.Remove(o.tmp.Name())
+}
