@@ -1,9 +1,9 @@
 // Command qdq runs TensorFlow's QuantizeAndDequantizeV2 (fake
-// quantization) on .npy files and measures its speed.
+// quantization) on .npy and .safetensors files and measures its speed.
 //
 // Usage:
 //
-//	qdq run [flags] IN.npy OUT.npy   fake-quantize IN into OUT
+//	qdq run [flags] IN OUT           fake-quantize IN into OUT (.npy or .safetensors)
 //	qdq bench [flags]                measure throughput against memory copy
 //	qdq devices                      list Vulkan devices and which one qdq would use
 //	qdq version                      print version and build details
@@ -35,7 +35,7 @@ const usage = `qdq fake-quantizes tensors exactly as TensorFlow's QuantizeAndDeq
 
 Usage:
 
-	qdq run [flags] IN.npy OUT.npy   fake-quantize IN into OUT
+	qdq run [flags] IN OUT           fake-quantize IN into OUT (.npy or .safetensors)
 	qdq bench [flags]                measure throughput against memory copy
 	qdq devices                      list Vulkan devices and which one qdq would use
 	qdq version                      print version and build details

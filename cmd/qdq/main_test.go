@@ -145,7 +145,7 @@ func TestRunErrorsLeaveOutputAlone(t *testing.T) {
 		{"flag", []string{"-frobnicate", in}, "flag provided but not defined: -frobnicate"},
 		{"flag value", []string{"-bits", "abc", in}, `invalid value "abc" for flag -bits`},
 		{"float32 overflow", []string{"-range-given", "-min", "-1e39", "-max", "1", in}, "-min: -1e39 overflows float32"},
-		{"arity", []string{in}, "run needs IN.npy and OUT.npy"},
+		{"arity", []string{in}, "run needs IN and OUT"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -31,6 +31,22 @@ type runFlags struct {
 	backend    string
 	dtype      string
 	verbose    bool
+	// Weight files only.
+	all              bool
+	include, exclude stringList
+	mem              string
+	quiet            bool
+	report           string
+}
+
+// stringList is a flag that may be repeated.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(s string) error {
+	*l = append(*l, s)
+	return nil
 }
 
 func newRunFlags(out io.Writer) *runFlags {
@@ -44,20 +60,41 @@ func newRunFlags(out io.Writer) *runFlags {
 	fs.StringVar(&f.max, "max", "", "given input_max: one number, or a comma-separated list (one per channel)")
 	fs.StringVar(&f.round, "round", d.RoundMode.String(), "round_mode: HALF_TO_EVEN or HALF_UP")
 	fs.BoolVar(&f.narrow, "narrow", false, "narrow_range")
-	fs.IntVar(&f.axis, "axis", d.Axis, "channel axis; -1 for one range over the whole tensor")
+	fs.IntVar(&f.axis, "axis", d.Axis, "channel axis; -1 for one range over the whole tensor (files: -2 is the second to last axis, and so on)")
 	fs.StringVar(&f.backend, "backend", "auto", "auto, cpu or gpu")
 	fs.StringVar(&f.dtype, "dtype", "", "bfloat16: read a '<u2' or '|V2' array as bfloat16 bits and write it back likewise")
-	fs.BoolVar(&f.verbose, "v", false, "print what was done to stderr")
+	fs.BoolVar(&f.verbose, "v", false, "print what was done to stderr (.npy)")
+	fs.BoolVar(&f.all, "all", false, "also fake-quantize rank 0 and 1 tensors: biases, norms (.safetensors)")
+	fs.Var(&f.include, "include", "fake-quantize only tensors whose name matches this glob; repeatable (.safetensors)")
+	fs.Var(&f.exclude, "exclude", "leave tensors whose name matches this glob unchanged; repeatable (.safetensors)")
+	fs.StringVar(&f.mem, "mem", "", "cap on tensor data held in memory, e.g. 512MiB or 2G (.safetensors; default: 1/16 of RAM, 256MiB..8GiB)")
+	fs.BoolVar(&f.quiet, "q", false, "print no progress bar and no report table (.safetensors)")
+	fs.StringVar(&f.report, "report", "", "write the per-tensor report, per-channel ranges and scales included, to this JSON file (.safetensors)")
 	setUsage(fs, out, func() {
 		fmt.Fprint(out, `usage: qdq run [flags] IN.npy OUT.npy
+       qdq run [flags] IN.safetensors OUT.safetensors
 
-Fake-quantizes IN.npy exactly as TensorFlow's QuantizeAndDequantizeV2 and
-writes OUT.npy with the same dtype and shape. float32, float64 and float16
-('<f4', '<f8', '<f2') arrays are read as they are; bfloat16 needs -dtype.
--min/-max are parsed at the tensor's precision (any Go float syntax,
-hexadecimal included: 0x1.8p-3); with -axis >= 0 one number applies to
-every channel. OUT is written to a temporary file and renamed into place,
-so it is never left half-written.
+Fake-quantizes IN exactly as TensorFlow's QuantizeAndDequantizeV2 and
+writes OUT with the same dtypes and shapes. OUT is written to a temporary
+file in its directory, synced and renamed into place, so it is never left
+half-written, and an interrupt (Ctrl-C) leaves nothing behind.
+
+.npy: float32, float64 and float16 ('<f4', '<f8', '<f2') arrays are read
+as they are; bfloat16 needs -dtype. -min/-max are parsed at the tensor's
+precision (any Go float syntax, hexadecimal included: 0x1.8p-3); with
+-axis >= 0 one number applies to every channel.
+
+.safetensors: F32, F64, F16 and BF16 tensors of rank 2 or more are
+fake-quantized (-all adds rank 0 and 1; -include and -exclude narrow the
+choice by name, globs as in Go's path.Match); every other tensor, the
+header and its __metadata__ are copied byte for byte. -axis applies to
+every chosen tensor: -1 is one range per tensor, -2 the second to last
+axis, -3 the one before; a tensor without that axis is an error. One -min
+and one -max apply to every channel, rounded once to each tensor's dtype.
+The file is memory-mapped and streamed, holding at most -mem bytes of
+tensor data. A report table per tensor (range, scale, SQNR, errors, in
+float64 against the original values) goes to stdout, a progress bar to
+stderr when it is a terminal.
 
 Flags:
 `)
@@ -125,9 +162,16 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 2 {
-		return badUsage("run needs IN.npy and OUT.npy, got %d arguments (see qdq help run)", len(pos))
+		return badUsage("run needs IN and OUT (.npy or .safetensors), got %d arguments (see qdq help run)", len(pos))
 	}
 	inPath, outPath := pos[0], pos[1]
+	inFile, outFile := isWeightFile(inPath), isWeightFile(outPath)
+	if inFile != outFile {
+		return badUsage("IN and OUT must both be .npy or both be .safetensors: %s, %s", inPath, outPath)
+	}
+	if !inFile && (f.all || len(f.include) > 0 || len(f.exclude) > 0 || f.mem != "" || f.quiet || f.report != "") {
+		return badUsage("-all, -include, -exclude, -mem, -q and -report apply to .safetensors files only")
+	}
 	backend, err := qdq.ParseBackend(f.backend)
 	if err != nil {
 		return usageError{err}
@@ -144,6 +188,9 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	if f.dtype != "" && f.dtype != "bfloat16" {
 		return badUsage("-dtype %q: only bfloat16 can be chosen (other dtypes come from the file)", f.dtype)
+	}
+	if inFile {
+		return runWeightFile(f, backend, round, inPath, outPath, stdout, stderr)
 	}
 
 	in, arr, err := readTensor(inPath, f.dtype == "bfloat16")
@@ -278,10 +325,24 @@ func parseRange(name, s string, dtype qdq.DType, axis, depth int) ([]float64, er
 	return vals, nil
 }
 
-// writeTensor writes t to path as .npy with the given descriptor, through a
-// temporary file in the same directory that is synced and renamed into
-// place, so path is either the complete new file or untouched.
-func writeTensor(path, descr string, t qdq.Tensor) (err error) {
+// writeTensor writes t to path as .npy with the given descriptor.
+func writeTensor(path, descr string, t qdq.Tensor) error {
+	var data any
+	switch t.DType() {
+	case qdq.F32:
+		data, _ = qdq.Data[float32](t)
+	case qdq.F64:
+		data, _ = qdq.Data[float64](t)
+	default:
+		data = t.Bits16()
+	}
+	return writeAtomic(path, func(w io.Writer) error { return npy.Write(w, descr, t.Shape(), data) })
+}
+
+// writeAtomic writes path through a temporary file in the same directory
+// that is synced and renamed into place, so path is either the complete
+// new file or untouched.
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
 	mode := os.FileMode(0o644)
 	if st, err := os.Stat(path); err == nil {
 		if st.IsDir() {
@@ -303,17 +364,8 @@ func writeTensor(path, descr string, t qdq.Tensor) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	var data any
-	switch t.DType() {
-	case qdq.F32:
-		data, _ = qdq.Data[float32](t)
-	case qdq.F64:
-		data, _ = qdq.Data[float64](t)
-	default:
-		data = t.Bits16()
-	}
 	w := bufio.NewWriterSize(tmp, 1<<20)
-	if err := npy.Write(w, descr, t.Shape(), data); err != nil {
+	if err := write(w); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := w.Flush(); err != nil {

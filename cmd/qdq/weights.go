@@ -1,0 +1,374 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/qdqvk/qdq"
+)
+
+// isWeightFile reports whether path names a .safetensors file.
+func isWeightFile(path string) bool {
+	return strings.EqualFold(filepath.Ext(path), ".safetensors")
+}
+
+// runWeightFile runs "qdq run" on a .safetensors file.
+func runWeightFile(f *runFlags, backend qdq.Backend, round qdq.RoundMode, inPath, outPath string, stdout, stderr io.Writer) error {
+	fo := qdq.FileOptions{
+		Options: qdq.Options{
+			SignedInput: f.signed, NumBits: f.bits, RangeGiven: f.rangeGiven,
+			RoundMode: round, NarrowRange: f.narrow, Axis: f.axis,
+		},
+		All: f.all, Include: f.include, Exclude: f.exclude,
+	}
+	if f.rangeGiven {
+		lo, err := parseBound("-min", f.min)
+		if err != nil {
+			return err
+		}
+		hi, err := parseBound("-max", f.max)
+		if err != nil {
+			return err
+		}
+		fo.InputMin, fo.InputMax = []float64{lo}, []float64{hi}
+	}
+	if f.mem != "" {
+		n, err := parseBytes(f.mem)
+		if err != nil {
+			return badUsage("-mem: %v", err)
+		}
+		fo.MemoryLimit = n
+	}
+	engine, err := qdq.NewEngine(qdq.Config{Backend: backend})
+	if err != nil {
+		return usageError{err}
+	}
+	defer engine.Close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	var bar *progressbar.ProgressBar
+	if file, ok := stderr.(*os.File); ok && !f.quiet && term.IsTerminal(int(file.Fd())) {
+		fo.Progress = func(p qdq.Progress) {
+			if bar == nil {
+				bar = progressbar.NewOptions64(p.TotalBytes,
+					progressbar.OptionSetWriter(stderr),
+					progressbar.OptionShowBytes(true),
+					progressbar.OptionSetWidth(30),
+					progressbar.OptionThrottle(100*time.Millisecond),
+					progressbar.OptionShowElapsedTimeOnFinish(),
+					progressbar.OptionSetPredictTime(true),
+					progressbar.OptionClearOnFinish(),
+				)
+			}
+			bar.Describe(fmt.Sprintf("tensor %d/%d", p.Tensors, p.TotalTensors))
+			bar.Set64(p.Bytes)
+		}
+	}
+	rep, err := engine.QuantizeFile(ctx, outPath, inPath, fo)
+	if bar != nil {
+		bar.Exit()
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("interrupted: %s was not written", outPath)
+		}
+		var qerr *qdq.Error
+		if errors.As(err, &qerr) {
+			return usageError{err}
+		}
+		return err
+	}
+	if f.report != "" {
+		if err := writeReport(f.report, rep, fo, engine); err != nil {
+			return err
+		}
+	}
+	if !f.quiet {
+		printReport(stdout, rep, engine)
+	}
+	return nil
+}
+
+// parseBound parses one -min or -max number for a file's tensors.
+func parseBound(name, s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, ",") {
+		return 0, badUsage("%s: a weight file takes one number for every tensor, not a list", name)
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	var num *strconv.NumError
+	switch {
+	case errors.As(err, &num) && errors.Is(num.Err, strconv.ErrRange) && math.IsInf(v, 0):
+		return 0, badUsage("%s: %s overflows float64", name, s)
+	case errors.As(err, &num) && errors.Is(num.Err, strconv.ErrRange):
+	case err != nil:
+		return 0, badUsage("%s: %q is not a number", name, s)
+	}
+	return v, nil
+}
+
+// parseBytes parses a byte count: a number with an optional unit, B, K, M,
+// G or T (powers of 1024, also written KiB, MiB, ...) or KB, MB, GB, TB
+// (powers of 1000).
+func parseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := t, ""
+	if i >= 0 {
+		num, unit = t[:i], strings.TrimSpace(t[i:])
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || num == "" {
+		return 0, fmt.Errorf("%q is not a size (e.g. 512MiB, 2G, 1000000)", s)
+	}
+	mult := map[string]float64{
+		"": 1, "B": 1,
+		"K": 1 << 10, "KIB": 1 << 10, "KB": 1e3,
+		"M": 1 << 20, "MIB": 1 << 20, "MB": 1e6,
+		"G": 1 << 30, "GIB": 1 << 30, "GB": 1e9,
+		"T": 1 << 40, "TIB": 1 << 40, "TB": 1e12,
+	}[strings.ToUpper(unit)]
+	if mult == 0 {
+		return 0, fmt.Errorf("%q: unknown unit %q (want B, KiB, MiB, GiB, TiB, KB, MB, GB or TB)", s, unit)
+	}
+	n := v * mult
+	if n < 1 || n >= math.MaxInt64 {
+		return 0, fmt.Errorf("%q is out of range", s)
+	}
+	return int64(n), nil
+}
+
+// printReport writes the table of tensors and the totals line.
+func printReport(w io.Writer, rep *qdq.FileReport, e *qdq.Engine) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TENSOR\tDTYPE\tSHAPE\tAXIS\tCHANNELS\tRANGE\tSCALE\tSQNR dB\tMAX |ERR|\tMEAN |ERR|\tBACKEND")
+	for _, t := range rep.Tensors {
+		shape := shapeString(t.Shape)
+		if !t.Quantized {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\tcopied\n", t.Name, t.DType, shape)
+			continue
+		}
+		s := summarizeChannels(t.Channels)
+		axis := "tensor"
+		if t.Axis >= 0 {
+			axis = strconv.Itoa(t.Axis)
+		}
+		scale := g(s.scaleMin)
+		if s.scaleMin != s.scaleMax {
+			scale = g(s.scaleMin) + ".." + g(s.scaleMax)
+		}
+		backend := t.Backend.String()
+		if t.Fallback != "" {
+			backend += "*"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t[%s, %s]\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.DType, shape, axis, len(t.Channels),
+			g(s.min), g(s.max), scale, db(t.Error.SQNR()), g(t.Error.MaxAbs), g(t.Error.MeanAbs()), backend)
+	}
+	tw.Flush()
+	where := e.Kernels()
+	if e.Backend() == qdq.GPU {
+		where = e.Device()
+	}
+	secs := rep.Duration.Seconds()
+	fmt.Fprintf(w, "total: %d tensors, %d fake-quantized, %s in %.2fs (%s/s) on %s (%s); SQNR %s dB, max |err| %s, mean |err| %s\n",
+		len(rep.Tensors), rep.Quantized, bytesString(float64(rep.Bytes)), secs, bytesString(float64(rep.Bytes)/secs),
+		e.Backend(), where, db(rep.Total.SQNR()), g(rep.Total.MaxAbs), g(rep.Total.MeanAbs()))
+	for _, t := range rep.Tensors {
+		if t.Fallback != "" {
+			fmt.Fprintf(w, "* %s ran on the CPU: %s\n", t.Name, t.Fallback)
+		}
+	}
+}
+
+// channelSummary is the spread of a tensor's channels.
+type channelSummary struct {
+	min, max, scaleMin, scaleMax float64
+}
+
+// summarizeChannels returns the min of the channels' minimums, the max of
+// their maximums and the spread of their scales, NaN channels left out
+// (all NaN when every channel is).
+func summarizeChannels(chs []qdq.Channel) channelSummary {
+	s := channelSummary{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
+	for _, c := range chs {
+		if math.IsNaN(c.Min) || math.IsNaN(c.Max) {
+			continue
+		}
+		s.min, s.max = min(s.min, c.Min), max(s.max, c.Max)
+		s.scaleMin, s.scaleMax = min(s.scaleMin, c.Scale), max(s.scaleMax, c.Scale)
+	}
+	if s.min > s.max {
+		nan := math.NaN()
+		return channelSummary{nan, nan, nan, nan}
+	}
+	return s
+}
+
+func g(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) }
+
+func db(x float64) string {
+	switch {
+	case math.IsInf(x, 1):
+		return "exact"
+	case math.IsNaN(x):
+		return "-"
+	}
+	return strconv.FormatFloat(x, 'f', 1, 64)
+}
+
+func shapeString(shape []int) string {
+	parts := make([]string, len(shape))
+	for i, d := range shape {
+		parts[i] = strconv.Itoa(d)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// bytesString formats a byte count with a binary unit.
+func bytesString(n float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	i := 0
+	for n >= 1024 && i < len(units)-1 {
+		n /= 1024
+		i++
+	}
+	return strconv.FormatFloat(n, 'f', 1, 64) + " " + units[i]
+}
+
+// jsonReport is the -report file.
+type jsonReport struct {
+	Input     string          `json:"input"`
+	Output    string          `json:"output"`
+	Options   jsonOptions     `json:"options"`
+	Backend   string          `json:"backend"`
+	Device    string          `json:"device,omitempty"`
+	Kernels   string          `json:"cpu_kernels"`
+	Seconds   float64         `json:"seconds"`
+	Bytes     int64           `json:"bytes"`
+	Quantized int             `json:"quantized"`
+	Total     jsonErrors      `json:"total"`
+	Tensors   []jsonTensorRep `json:"tensors"`
+}
+
+type jsonOptions struct {
+	NumBits     int      `json:"num_bits"`
+	SignedInput bool     `json:"signed_input"`
+	NarrowRange bool     `json:"narrow_range"`
+	RoundMode   string   `json:"round_mode"`
+	Axis        int      `json:"axis"`
+	RangeGiven  bool     `json:"range_given"`
+	InputMin    *float64 `json:"input_min,omitempty"`
+	InputMax    *float64 `json:"input_max,omitempty"`
+	All         bool     `json:"all"`
+	Include     []string `json:"include,omitempty"`
+	Exclude     []string `json:"exclude,omitempty"`
+}
+
+// jsonErrors are error statistics; non-finite figures are null (an SQNR
+// is null when the output is exact or nothing was compared: see exact).
+type jsonErrors struct {
+	SQNR      *float64 `json:"sqnr_db"`
+	Exact     bool     `json:"exact"`
+	MaxAbs    *float64 `json:"max_abs_error"`
+	MeanAbs   *float64 `json:"mean_abs_error"`
+	Elements  int64    `json:"elements"`
+	NonFinite int64    `json:"non_finite_inputs"`
+	Lost      int64    `json:"nan_outputs"`
+}
+
+type jsonTensorRep struct {
+	Name      string        `json:"name"`
+	DType     string        `json:"dtype"`
+	Shape     []int         `json:"shape"`
+	Quantized bool          `json:"quantized"`
+	Bytes     int64         `json:"bytes"`
+	Axis      *int          `json:"axis,omitempty"`
+	Backend   string        `json:"backend,omitempty"`
+	Fallback  string        `json:"fallback,omitempty"`
+	Range     []*float64    `json:"range,omitempty"`
+	Scale     []*float64    `json:"scale,omitempty"`
+	Errors    *jsonErrors   `json:"errors,omitempty"`
+	Channels  []jsonChannel `json:"channels,omitempty"`
+}
+
+type jsonChannel struct {
+	Min          *float64 `json:"min"`
+	Max          *float64 `json:"max"`
+	Scale        *float64 `json:"scale"`
+	InverseScale *float64 `json:"inverse_scale"`
+}
+
+// num returns x, or nil (JSON null) when it is not finite.
+func num(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+func errorsJSON(s qdq.ErrorStats) jsonErrors {
+	return jsonErrors{
+		SQNR: num(s.SQNR()), Exact: s.Elements > 0 && s.Noise == 0,
+		MaxAbs: num(s.MaxAbs), MeanAbs: num(s.MeanAbs()),
+		Elements: s.Elements, NonFinite: s.NonFinite, Lost: s.Lost,
+	}
+}
+
+// writeReport writes the JSON report through a temporary file.
+func writeReport(path string, rep *qdq.FileReport, fo qdq.FileOptions, e *qdq.Engine) error {
+	o := fo.Options
+	jr := jsonReport{
+		Input: rep.Input, Output: rep.Output,
+		Options: jsonOptions{
+			NumBits: o.NumBits, SignedInput: o.SignedInput, NarrowRange: o.NarrowRange,
+			RoundMode: o.RoundMode.String(), Axis: o.Axis, RangeGiven: o.RangeGiven,
+			All: fo.All, Include: fo.Include, Exclude: fo.Exclude,
+		},
+		Backend: e.Backend().String(), Device: e.Device(), Kernels: e.Kernels(),
+		Seconds: rep.Duration.Seconds(), Bytes: rep.Bytes, Quantized: rep.Quantized,
+		Total: errorsJSON(rep.Total),
+	}
+	if o.RangeGiven {
+		jr.Options.InputMin, jr.Options.InputMax = num(o.InputMin[0]), num(o.InputMax[0])
+	}
+	for _, t := range rep.Tensors {
+		jt := jsonTensorRep{Name: t.Name, DType: t.DType, Shape: t.Shape, Quantized: t.Quantized, Bytes: t.Bytes}
+		if jt.Shape == nil {
+			jt.Shape = []int{}
+		}
+		if t.Quantized {
+			axis := t.Axis
+			s := summarizeChannels(t.Channels)
+			errs := errorsJSON(t.Error)
+			jt.Axis, jt.Backend, jt.Fallback, jt.Errors = &axis, t.Backend.String(), t.Fallback, &errs
+			jt.Range = []*float64{num(s.min), num(s.max)}
+			jt.Scale = []*float64{num(s.scaleMin), num(s.scaleMax)}
+			jt.Channels = make([]jsonChannel, len(t.Channels))
+			for i, c := range t.Channels {
+				jt.Channels[i] = jsonChannel{num(c.Min), num(c.Max), num(c.Scale), num(c.InverseScale)}
+			}
+		}
+		jr.Tensors = append(jr.Tensors, jt)
+	}
+	return writeAtomic(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(jr)
+	})
+}
