@@ -376,30 +376,12 @@ func (c *Context) pipeline(module string, round, clamp uint32) (vk.Pipeline, err
 		}
 		c.modules[module] = mod
 	}
-	// Specialisation data lives in C memory: Vulkan keeps a pointer to it
-	// inside a C structure for the duration of the call.
-	data := (*[3]uint32)(C.malloc(12))
-	defer C.free(unsafe.Pointer(data))
-	*data = [3]uint32{workgroup, round, clamp}
-	spec := vk.SpecializationInfo{
-		MapEntryCount: 3,
-		PMapEntries:   []vk.SpecializationMapEntry{{ConstantID: 0, Offset: 0, Size: 4}, {ConstantID: 1, Offset: 4, Size: 4}, {ConstantID: 2, Offset: 8, Size: 4}},
-		DataSize:      12,
-		PData:         unsafe.Pointer(data),
-	}
-	pipes := make([]vk.Pipeline, 1)
-	if err := vkErr("vkCreateComputePipelines", vk.CreateComputePipelines(c.dev, c.cache, 1, []vk.ComputePipelineCreateInfo{{
-		SType: vk.StructureTypeComputePipelineCreateInfo,
-		Stage: vk.PipelineShaderStageCreateInfo{
-			SType: vk.StructureTypePipelineShaderStageCreateInfo, Stage: vk.ShaderStageComputeBit,
-			Module: mod, PName: "main\x00", PSpecializationInfo: []vk.SpecializationInfo{spec},
-		},
-		Layout: c.layout,
-	}}, nil, pipes)); err != nil {
+	p, err := c.createComputePipeline(mod, [3]uint32{workgroup, round, clamp})
+	if err != nil {
 		return nil, err
 	}
-	c.pipelines[key] = pipes[0]
-	return pipes[0], nil
+	c.pipelines[key] = p
+	return p, nil
 }
 
 // buffer is a storage buffer; data is its mapped memory when it is

@@ -106,6 +106,45 @@ static void qdqQueryExtra(void *instance, void *physicalDevice, uint32_t api, qd
 	out->storage16 = s16.storage16;
 	out->float16 = f16.float16;
 }
+
+// The structures of vkCreateComputePipelines, declared by layout and
+// zero-initialised: vulkan-go's conversion of the nested stage left its
+// pNext uninitialised, and lavapipe followed it (a crash seen under load).
+typedef struct { uint32_t constantID, offset; size_t size; } qdqSpecEntry;
+typedef struct { uint32_t count; const qdqSpecEntry *entries; size_t dataSize; const void *data; } qdqSpecInfo;
+typedef struct {
+	int32_t sType; const void *pNext; uint32_t flags, stage;
+	void *module; const char *name; const qdqSpecInfo *spec;
+} qdqStageInfo;
+typedef struct {
+	int32_t sType; const void *pNext; uint32_t flags;
+	qdqStageInfo stage;
+	void *layout, *basePipeline; int32_t baseIndex;
+} qdqComputeInfo;
+typedef int32_t (*qdqCreateComputePipelines)(void *device, void *cache, uint32_t count, const qdqComputeInfo *infos, const void *allocator, void **pipelines);
+
+// qdqComputePipeline builds the compute pipeline of module's "main" with
+// three 32-bit specialisation constants (ids 0, 1, 2).
+static int32_t qdqComputePipeline(void *instance, void *device, void *cache, void *module, void *layout, uint32_t c0, uint32_t c1, uint32_t c2, void **pipeline) {
+	qdqCreateComputePipelines create = (qdqCreateComputePipelines)qdqGIPA(instance, "vkCreateComputePipelines");
+	if (create == NULL) {
+		return -3; // VK_ERROR_INITIALIZATION_FAILED
+	}
+	uint32_t data[3] = {c0, c1, c2};
+	qdqSpecEntry entries[3] = {{0, 0, 4}, {1, 4, 4}, {2, 8, 4}};
+	qdqSpecInfo spec = {3, entries, sizeof data, data};
+	qdqComputeInfo info;
+	memset(&info, 0, sizeof info);
+	info.sType = 29;       // VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
+	info.stage.sType = 18; // VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO
+	info.stage.stage = 0x20; // VK_SHADER_STAGE_COMPUTE_BIT
+	info.stage.module = module;
+	info.stage.name = "main";
+	info.stage.spec = &spec;
+	info.layout = layout;
+	info.baseIndex = -1;
+	return create(device, cache, 1, &info, NULL, pipeline);
+}
 */
 import "C"
 
@@ -258,4 +297,16 @@ func Devices() ([]Device, error) {
 	defer in.close()
 	_, devs, err := in.physicalDevices()
 	return devs, err
+}
+
+// createComputePipeline builds the pipeline of module's "main" with the
+// specialisation constants 0, 1 and 2 set to spec.
+func (c *Context) createComputePipeline(module vk.ShaderModule, spec [3]uint32) (vk.Pipeline, error) {
+	var p unsafe.Pointer
+	res := C.qdqComputePipeline(unsafe.Pointer(c.in.vk), unsafe.Pointer(c.dev), unsafe.Pointer(c.cache), unsafe.Pointer(module), unsafe.Pointer(c.layout),
+		C.uint32_t(spec[0]), C.uint32_t(spec[1]), C.uint32_t(spec[2]), &p)
+	if err := vkErr("vkCreateComputePipelines", vk.Result(res)); err != nil {
+		return nil, err
+	}
+	return vk.Pipeline(p), nil
 }
