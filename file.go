@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -315,6 +316,16 @@ type fileRun struct {
 	src, dst string
 	report   FileReport
 	progress Progress
+
+	// The pipeline: the producer queues segments in file order, holding a
+	// slot and budget bytes for each until the writer has written it.
+	budget  *budget
+	slots   chan struct{}
+	queue   chan *segment
+	pool    *bufferPool
+	workers sync.WaitGroup // segments being computed
+	whole   int64          // the largest tensor run in one call (input + output bytes)
+	piece   int64          // the output bytes of a piece
 }
 
 // segment is a run of output bytes, written in file order: a copied
@@ -323,23 +334,24 @@ type segment struct {
 	job   *fileJob
 	off   int64 // offset in the data buffer
 	last  bool  // the job's last segment
-	mem   int64 // bytes of memory it holds until written
+	mem   int64 // budget bytes it holds until written
 	done  chan struct{}
 	data  []byte // the bytes to write, once done
 	err   error
 	res   Result
 	c0    int // its first channel, for a piece
 	stats ErrorStats
-	free  func() // returns its buffers
+	bufs  [][]byte // pooled buffers to give back once written
 }
 
 // Tuning of the pipeline.
 const (
-	// cpuInFlight and gpuInFlight are how many segments are computed at
-	// once: on the CPU one computes (on every core) while the previous
-	// one is checked and written; a GPU engine has two lanes, so one
-	// tensor can upload while another computes and a third is written.
-	cpuInFlight, gpuInFlight = 2, 3
+	// cpuInFlight and gpuInFlight are how many segments may be between
+	// the producer and the writer: on the CPU one computes (on every
+	// core) while the previous ones are checked and written; a GPU engine
+	// has two lanes, so one tensor can upload while another computes and
+	// others are written.
+	cpuInFlight, gpuInFlight = 3, 4
 	// maxPiece caps the output bytes of a piece.
 	maxPiece = 16 << 20
 	// maxWholeCPU is the most bytes (input and output) of a tensor the
@@ -357,11 +369,17 @@ func (r *fileRun) run(ctx context.Context) error {
 		limit = DefaultMemoryLimit()
 	}
 	inFlight := cpuInFlight
-	whole := min(int64(maxWholeCPU), limit/4)
+	r.whole = min(int64(maxWholeCPU), limit/4)
 	if r.e.gpu != nil {
-		inFlight, whole = gpuInFlight, limit/3
+		inFlight, r.whole = gpuInFlight, limit/3
 	}
-	piece := min(int64(maxPiece), max(limit/16, 1<<16))
+	// Pieces are small enough that every slot's input and output fit the
+	// budget at once.
+	r.piece = min(int64(maxPiece), max(limit/int64(2*inFlight+2), 1<<12))
+	r.budget = newBudget(limit)
+	r.slots = make(chan struct{}, inFlight)
+	r.queue = make(chan *segment, inFlight)
+	r.pool = &bufferPool{size: r.piece}
 	r.report.Tensors = make([]TensorReport, 0, len(r.jobs))
 	r.progress.TotalTensors = len(r.jobs)
 	r.progress.TotalBytes = r.in.Size() - r.hdr.DataOffset
@@ -375,46 +393,42 @@ func (r *fileRun) run(ctx context.Context) error {
 		return err
 	}
 
-	b := newBudget(limit)
-	slots := make(chan struct{}, inFlight)
-	queue := make(chan *segment, 64)
 	produced := make(chan error, 1)
-	var workers sync.WaitGroup
 	go func() {
-		produced <- r.produce(ctx, b, slots, queue, &workers, whole, piece)
-		close(queue)
+		produced <- r.produce(ctx)
+		close(r.queue)
 	}()
-	err = r.consume(ctx, b, queue)
+	err = r.consume(ctx)
 	if err != nil {
 		cancel()
 	}
-	for seg := range queue { // drain, so the producer can finish
+	for seg := range r.queue { // drain, so the producer can finish
 		<-seg.done
-		seg.release(b)
+		r.release(seg)
 	}
 	perr := <-produced
-	workers.Wait() // no goroutine may touch the mapping after this returns
+	r.workers.Wait() // no goroutine may touch the mapping after this returns
 	if err == nil {
 		err = perr
 	}
-	if err == nil {
-		err = ctx.Err()
+	if err == nil && ctx.Err() != nil {
+		err = fileError(r.src, "", ctx.Err())
 	}
 	return err
 }
 
 // consume writes segments in order and assembles the reports.
-func (r *fileRun) consume(ctx context.Context, b *budget, queue <-chan *segment) error {
-	for seg := range queue {
+func (r *fileRun) consume(ctx context.Context) error {
+	for seg := range r.queue {
 		select {
 		case <-seg.done:
 		case <-ctx.Done():
 			<-seg.done
-			seg.release(b)
+			r.release(seg)
 			return fileError(r.src, "", ctx.Err())
 		}
 		if seg.err != nil {
-			seg.release(b)
+			r.release(seg)
 			return seg.err
 		}
 		j := seg.job
@@ -435,7 +449,7 @@ func (r *fileRun) consume(ctx context.Context, b *budget, queue <-chan *segment)
 		}
 		err := r.out.write(seg.data)
 		r.in.Release(r.hdr.DataOffset+seg.off, int64(len(seg.data)))
-		seg.release(b)
+		r.release(seg)
 		if err != nil {
 			return err
 		}
@@ -462,92 +476,81 @@ func (r *fileRun) consume(ctx context.Context, b *budget, queue <-chan *segment)
 	return nil
 }
 
-// release returns what seg holds.
-func (seg *segment) release(b *budget) {
-	if seg.free != nil {
-		seg.free()
-		seg.free = nil
+// release returns what seg holds: its buffers, budget and slot.
+func (r *fileRun) release(seg *segment) {
+	for _, b := range seg.bufs {
+		r.pool.put(b)
 	}
-	b.release(seg.mem)
+	seg.bufs, seg.data = nil, nil
+	r.budget.release(seg.mem)
 	seg.mem = 0
+	<-r.slots
 }
 
 // produce queues every tensor's segments in file order, starting the
 // computation of each quantized one.
-func (r *fileRun) produce(ctx context.Context, b *budget, slots chan struct{}, queue chan<- *segment, workers *sync.WaitGroup, whole, piece int64) error {
-	enqueue := func(seg *segment) error {
-		select {
-		case queue <- seg:
-			return nil
-		case <-ctx.Done():
-			<-seg.done
-			seg.release(b)
-			return ctx.Err()
-		}
-	}
+func (r *fileRun) produce(ctx context.Context) error {
 	for _, j := range r.jobs {
 		size := j.t.End - j.t.Begin
-		if !j.quant {
-			if err := r.produceCopy(ctx, b, j, piece, enqueue); err != nil {
-				return err
-			}
-			continue
+		var err error
+		switch {
+		case !j.quant:
+			err = r.produceCopy(ctx, j)
+		case 2*size <= r.whole:
+			seg := &segment{job: j, off: j.t.Begin, last: true}
+			err = r.launch(ctx, seg, 2*size, func() error { return r.runWhole(ctx, seg) })
+		default:
+			err = r.producePieces(ctx, j)
 		}
-		if 2*size <= whole {
-			seg := &segment{job: j, off: j.t.Begin, last: true, done: make(chan struct{})}
-			if err := r.launch(ctx, b, slots, workers, seg, 2*size, func() error { return r.runWhole(ctx, seg) }); err != nil {
-				return err
-			}
-			if err := enqueue(seg); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := r.producePieces(ctx, b, slots, workers, j, piece, enqueue); err != nil {
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// launch reserves mem bytes and a slot, then runs fn for seg on its own
-// goroutine, which closes seg.done.
-func (r *fileRun) launch(ctx context.Context, b *budget, slots chan struct{}, workers *sync.WaitGroup, seg *segment, mem int64, fn func() error) error {
-	if err := b.acquire(ctx, mem); err != nil {
+// launch takes a slot and mem budget bytes for seg, queues it, and runs
+// fn for it on its own goroutine, which closes seg.done; a nil fn means
+// seg is ready.
+func (r *fileRun) launch(ctx context.Context, seg *segment, mem int64, fn func() error) error {
+	select {
+	case r.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if err := r.budget.acquire(ctx, mem); err != nil {
+		<-r.slots
 		return err
 	}
 	seg.mem = mem
-	select {
-	case slots <- struct{}{}:
-	case <-ctx.Done():
-		b.release(mem)
-		return ctx.Err()
-	}
-	workers.Add(1)
-	go func() {
-		defer workers.Done()
-		seg.err = fn()
-		<-slots
+	seg.done = make(chan struct{})
+	if fn == nil {
 		close(seg.done)
-	}()
+	} else {
+		r.workers.Add(1)
+		go func() {
+			defer r.workers.Done()
+			seg.err = fn()
+			close(seg.done)
+		}()
+	}
+	// The queue has room for every slot, so this never blocks.
+	r.queue <- seg
 	return nil
 }
 
 // produceCopy queues the tensor's bytes, a piece at a time.
-func (r *fileRun) produceCopy(ctx context.Context, b *budget, j *fileJob, piece int64, enqueue func(*segment) error) error {
+func (r *fileRun) produceCopy(ctx context.Context, j *fileJob) error {
 	off := j.t.Begin
 	for {
-		n := min(piece, j.t.End-off)
-		if err := b.acquire(ctx, n); err != nil {
-			return err
+		n := min(r.piece, j.t.End-off)
+		seg := &segment{job: j, off: off, last: off+n == j.t.End}
+		var err error
+		seg.data, _, err = r.in.Bytes(r.hdr.DataOffset+off, n)
+		if err != nil {
+			seg.err = fileError(r.src, j.t.Name, err)
 		}
-		seg := &segment{job: j, off: off, last: off+n == j.t.End, mem: n, done: make(chan struct{})}
-		seg.data, _, seg.err = r.in.Bytes(r.hdr.DataOffset+off, n)
-		if seg.err != nil {
-			seg.err = fileError(r.src, j.t.Name, seg.err)
-		}
-		close(seg.done)
-		if err := enqueue(seg); err != nil {
+		if err := r.launch(ctx, seg, n, nil); err != nil {
 			return err
 		}
 		off += n
@@ -558,8 +561,8 @@ func (r *fileRun) produceCopy(ctx context.Context, b *budget, j *fileJob, piece 
 }
 
 // input returns the tensor bytes [off, off+n) of the data buffer as a
-// slice aligned for dtype, and a function to give back any copy made.
-func (r *fileRun) input(j *fileJob, off, n int64) ([]byte, error) {
+// slice aligned for dtype, recording any pooled copy in seg.
+func (r *fileRun) input(seg *segment, j *fileJob, off, n int64) ([]byte, error) {
 	b, copied, err := r.in.Bytes(r.hdr.DataOffset+off, n)
 	if err != nil {
 		return nil, fileError(r.src, j.t.Name, err)
@@ -567,22 +570,32 @@ func (r *fileRun) input(j *fileJob, off, n int64) ([]byte, error) {
 	if !copied && n > 0 && uintptr(unsafe.Pointer(&b[0]))%uintptr(j.dtype.Size()) != 0 {
 		// A header whose length is not a multiple of 8 leaves the data
 		// unaligned; the kernels need aligned elements.
-		a := alignedBytes(n)
+		a := r.buffer(seg, n)
 		copy(a, b)
 		b = a
 	}
 	return b, nil
 }
 
+// buffer returns an aligned buffer of n bytes, pooled when it fits a
+// piece, recorded in seg (when not nil) to be given back once written.
+func (r *fileRun) buffer(seg *segment, n int64) []byte {
+	b := r.pool.get(n)
+	if seg != nil {
+		seg.bufs = append(seg.bufs, b)
+	}
+	return b
+}
+
 // runWhole fake-quantizes a whole tensor in one engine call.
 func (r *fileRun) runWhole(ctx context.Context, seg *segment) error {
 	j := seg.job
 	size := j.t.End - j.t.Begin
-	src, err := r.input(j, j.t.Begin, size)
+	src, err := r.input(seg, j, j.t.Begin, size)
 	if err != nil {
 		return err
 	}
-	dst := alignedBytes(size)
+	dst := r.buffer(seg, size)
 	in, out := bytesTensor(j.dtype, j.t.Shape, src), bytesTensor(j.dtype, j.t.Shape, dst)
 	seg.res, err = r.e.RunInto(ctx, out, in, j.opts)
 	if err != nil {
@@ -594,11 +607,11 @@ func (r *fileRun) runWhole(ctx context.Context, seg *segment) error {
 }
 
 // producePieces queues a tensor too large for one call as pieces of whole
-// rows or channels (part of a row where a row is larger than a piece).
+// slabs or rows (part of a row where a row is larger than a piece).
 // Unless the range is given, a first pass finds every channel's range.
-func (r *fileRun) producePieces(ctx context.Context, b *budget, slots chan struct{}, workers *sync.WaitGroup, j *fileJob, piece int64, enqueue func(*segment) error) error {
+func (r *fileRun) producePieces(ctx context.Context, j *fileJob) error {
 	size := int64(j.dtype.Size())
-	elems := int(max(piece/size, 1))
+	elems := int(max(r.piece/size, 1))
 	var fixed []Channel
 	if !j.opts.RangeGiven {
 		var err error
@@ -608,12 +621,12 @@ func (r *fileRun) producePieces(ctx context.Context, b *budget, slots chan struc
 	}
 	fallback := ""
 	if r.e.gpu != nil {
-		fallback = fmt.Sprintf("the tensor's %d bytes are beyond a third of the memory limit, so it ran in pieces on the CPU", j.t.End-j.t.Begin)
+		fallback = fmt.Sprintf("its %d bytes are beyond a third of the memory limit, so it ran in pieces on the CPU", j.t.End-j.t.Begin)
 	}
 	for p := range pieces(j.c.layout, elems) {
 		off := j.t.Begin + int64(p.first)*size
 		n := int64(p.layout.Len()) * size
-		seg := &segment{job: j, off: off, last: off+n == j.t.End, c0: p.c0, done: make(chan struct{})}
+		seg := &segment{job: j, off: off, last: off+n == j.t.End, c0: p.c0}
 		c := call{layout: p.layout, params: j.c.params}
 		d := p.layout.Depth
 		if fixed != nil {
@@ -621,26 +634,30 @@ func (r *fileRun) producePieces(ctx context.Context, b *budget, slots chan struc
 		} else {
 			c.min, c.max = j.c.min[p.c0:p.c0+d], j.c.max[p.c0:p.c0+d]
 		}
-		err := r.launch(ctx, b, slots, workers, seg, 2*n, func() error {
-			src, err := r.input(j, off, n)
+		err := r.launch(ctx, seg, 2*n, func() error {
+			src, err := r.input(seg, j, off, n)
 			if err != nil {
 				return err
 			}
-			dst := alignedBytes(n)
-			shape := []int{p.layout.Len()}
-			res, err := r.e.runCPUCall(ctx, bytesTensor(j.dtype, shape, dst), bytesTensor(j.dtype, shape, src), c)
+			dst := r.buffer(seg, n)
+			var res Result
+			if r.e.ref || (r.e.gpu != nil && fixed == nil) {
+				shape := []int{p.layout.Len()}
+				res, err = r.e.runCall(ctx, bytesTensor(j.dtype, shape, dst), bytesTensor(j.dtype, shape, src), c)
+				seg.stats = errorStats(j.dtype, src, dst)
+			} else {
+				res, seg.stats, err = r.e.runFused(ctx, j.dtype, dst, src, c)
+			}
 			if err != nil {
 				return fileError(r.src, j.t.Name, err)
 			}
-			res.Fallback = fallback
+			if res.Backend == CPU {
+				res.Fallback = fallback
+			}
 			seg.res, seg.data = res, dst
-			seg.stats = errorStats(j.dtype, src, dst)
 			return nil
 		})
 		if err != nil {
-			return err
-		}
-		if err := enqueue(seg); err != nil {
 			return err
 		}
 	}
@@ -655,12 +672,16 @@ func (r *fileRun) findRange(ctx context.Context, j *fileJob, elems int) ([]Chann
 	fold := func(merge func(c int, b []byte, l cpu.Layout) error) error {
 		for p := range pieces(j.c.layout, elems) {
 			off, n := j.t.Begin+int64(p.first)*size, int64(p.layout.Len())*size
-			src, err := r.input(j, off, n)
+			seg := &segment{}
+			src, err := r.input(seg, j, off, n)
 			if err != nil {
 				return err
 			}
 			err = merge(p.c0, src, p.layout)
 			r.in.Release(r.hdr.DataOffset+off, n)
+			for _, b := range seg.bufs {
+				r.pool.put(b)
+			}
 			if err != nil {
 				return fileError(r.src, j.t.Name, err)
 			}
@@ -759,14 +780,126 @@ func pieces(l cpu.Layout, elems int) iter.Seq[piece] {
 	}
 }
 
-// runCPUCall runs a call already validated (or built) by the package, on
-// the engine's backend; a GPU engine declines fixed parameters and runs
-// them on the CPU.
-func (e *Engine) runCPUCall(ctx context.Context, out, in Tensor, c call) (Result, error) {
+// fusedElems is the size of the parts runFused gives each worker: small
+// enough that a part's input and output are still in cache when its
+// error is measured.
+const fusedElems = 1 << 15
+
+// runFused runs c, a piece of a tensor, on the CPU over src into dst,
+// bytes of dtype, in parts of about fusedElems elements spread over the
+// workers; each worker measures its part's error right after computing
+// it, while the part is in cache.
+func (e *Engine) runFused(ctx context.Context, dtype DType, dst, src []byte, c call) (Result, ErrorStats, error) {
+	if e.closed.Load() {
+		return Result{}, ErrorStats{}, newError(ErrClosed, "engine is closed")
+	}
+	one := cpu.Fast{Workers: 1, Kernels: e.cpu.Kernels}
+	var parts []piece
+	for p := range pieces(c.layout, fusedElems) {
+		parts = append(parts, p)
+	}
+	res := Result{Backend: CPU, Channels: make([]Channel, c.layout.Depth)}
+	stats := make([]ErrorStats, len(parts))
+	chans := make([][]Channel, len(parts))
+	errs := make([]error, len(parts))
+	size := int64(dtype.Size())
+	workers := e.cpu.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var next sync.Mutex
+	item := 0
+	var wg sync.WaitGroup
+	for range min(workers, len(parts)) {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				next.Lock()
+				i := item
+				item++
+				next.Unlock()
+				if i >= len(parts) {
+					return
+				}
+				p := parts[i]
+				a, b := int64(p.first)*size, int64(p.first+p.layout.Len())*size
+				sub := call{layout: p.layout, params: c.params}
+				d := p.layout.Depth
+				if c.fixed != nil {
+					sub.fixed = c.fixed[p.c0 : p.c0+d]
+				} else {
+					sub.min, sub.max = c.min[p.c0:p.c0+d], c.max[p.c0:p.c0+d]
+				}
+				var ch []Channel
+				var err error
+				switch dtype {
+				case F32:
+					ch, err = runCPU(ctx, one.Float32, bytesTensor(F32, nil, dst[a:b]).f32, bytesTensor(F32, nil, src[a:b]).f32, sub)
+				case F64:
+					ch, err = runCPU(ctx, one.Float64, bytesTensor(F64, nil, dst[a:b]).f64, bytesTensor(F64, nil, src[a:b]).f64, sub)
+				case F16:
+					ch, err = runCPU(ctx, one.Float16, bytesTensor(F16, nil, dst[a:b]).b16, bytesTensor(F16, nil, src[a:b]).b16, sub)
+				default:
+					ch, err = runCPU(ctx, one.BFloat16, bytesTensor(BF16, nil, dst[a:b]).b16, bytesTensor(BF16, nil, src[a:b]).b16, sub)
+				}
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				chans[i] = ch
+				stats[i] = statsRange(dtype, src[a:b], dst[a:b], 0, p.layout.Len())
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return Result{}, ErrorStats{}, err
+	}
+	var total ErrorStats
+	for i := range parts {
+		if errs[i] != nil {
+			return Result{}, ErrorStats{}, errs[i]
+		}
+		total.Add(stats[i])
+		// Parts of one channel report the same parameters.
+		copy(res.Channels[parts[i].c0:], chans[i])
+	}
+	return res, total, nil
+}
+
+// runCall runs a call already validated (or built) by the package, on the
+// engine's backend; a GPU engine declines fixed parameters and runs them
+// on the CPU.
+func (e *Engine) runCall(ctx context.Context, out, in Tensor, c call) (Result, error) {
 	if e.closed.Load() {
 		return Result{}, newError(ErrClosed, "engine is closed")
 	}
 	return e.run(ctx, out, in, c)
+}
+
+// bufferPool keeps buffers of one size for reuse, so that pieces do not
+// each cost fresh pages.
+type bufferPool struct {
+	size int64
+	pool sync.Pool
+}
+
+// get returns a buffer of n bytes, aligned for any element type, not
+// zeroed when it comes from the pool.
+func (p *bufferPool) get(n int64) []byte {
+	if n > p.size {
+		return alignedBytes(n)
+	}
+	if b, ok := p.pool.Get().(*[]byte); ok {
+		return (*b)[:n]
+	}
+	return alignedBytes(p.size)[:n]
+}
+
+// put gives back a buffer from get.
+func (p *bufferPool) put(b []byte) {
+	if int64(cap(b)) == p.size {
+		p.pool.Put(&b)
+	}
 }
 
 // alignedBytes returns n zero bytes aligned for any element type.

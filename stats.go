@@ -53,39 +53,105 @@ func statsRange(dtype DType, src, dst []byte, a, b int) ErrorStats {
 	case F32:
 		x := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(src))), len(src)/4)
 		y := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(dst))), len(dst)/4)
-		return compare(x[a:b], y[a:b], func(v float32) float64 { return float64(v) })
+		return compareFloat32(x[a:b], y[a:b])
 	case F64:
 		x := unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(src))), len(src)/8)
 		y := unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(dst))), len(dst)/8)
-		return compare(x[a:b], y[a:b], func(v float64) float64 { return v })
+		var s accumulator
+		for i := range x[a:b] {
+			s.add(x[a+i], y[a+i])
+		}
+		return s.stats()
 	}
-	widen := func(v uint16) float64 { return float64(cpu.Float16ToFloat32(v)) }
+	widen := cpu.Float16ToFloat32
 	if dtype == BF16 {
-		widen = func(v uint16) float64 { return float64(cpu.BFloat16ToFloat32(v)) }
+		widen = cpu.BFloat16ToFloat32
 	}
 	x := unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(src))), len(src)/2)
 	y := unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(dst))), len(dst)/2)
-	return compare(x[a:b], y[a:b], widen)
+	var s accumulator
+	for i := a; i < b; i++ {
+		s.add(float64(widen(x[i])), float64(widen(y[i])))
+	}
+	return s.stats()
 }
 
-func compare[T any](x, y []T, widen func(T) float64) ErrorStats {
-	var s ErrorStats
-	for i := range x {
-		xv, yv := widen(x[i]), widen(y[i])
-		switch {
-		case math.IsNaN(xv) || math.IsInf(xv, 0):
-			s.NonFinite++
-			continue
-		case math.IsNaN(yv):
-			s.Lost++
+// compareFloat32Scalar compares float32 elements two at a time, each in its
+// own local sums, so that the adds of neighbouring elements overlap; the
+// rare NaN and infinite pairs go through an accumulator.
+func compareFloat32Scalar(x, y []float32) ErrorStats {
+	var (
+		slow                   accumulator
+		n0                     int64
+		sig0, sig1, no0, no1   float64
+		abs0, abs1, max0, max1 float64
+	)
+	y = y[:len(x)]
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		x0, x1 := float64(x[i]), float64(x[i+1])
+		d0, d1 := float64(y[i])-x0, float64(y[i+1])-x1
+		if d0-d0 != 0 || d1-d1 != 0 {
+			slow.add(x0, float64(y[i]))
+			slow.add(x1, float64(y[i+1]))
 			continue
 		}
-		d := math.Abs(yv - xv)
-		s.Elements++
-		s.Signal += xv * xv
-		s.Noise += d * d
-		s.SumAbs += d
-		s.MaxAbs = max(s.MaxAbs, d)
+		a0, a1 := math.Abs(d0), math.Abs(d1)
+		sig0 += x0 * x0
+		sig1 += x1 * x1
+		no0 += d0 * d0
+		no1 += d1 * d1
+		abs0 += a0
+		abs1 += a1
+		if a0 > max0 {
+			max0 = a0
+		}
+		if a1 > max1 {
+			max1 = a1
+		}
 	}
+	n0 = int64(i) - slow.n - slow.nonFinite - slow.lost
+	for ; i < len(x); i++ {
+		slow.add(float64(x[i]), float64(y[i]))
+	}
+	s := slow.stats()
+	s.Add(ErrorStats{Elements: n0, Signal: sig0 + sig1, Noise: no0 + no1, SumAbs: abs0 + abs1, MaxAbs: max(max0, max1)})
 	return s
+}
+
+// accumulator sums the error of element pairs.
+type accumulator struct {
+	n, nonFinite, lost            int64
+	signal, noise, sumAbs, maxAbs float64
+}
+
+// add takes input x and output y.
+func (s *accumulator) add(x, y float64) {
+	d := y - x
+	if d-d != 0 { // x or y is NaN or infinite
+		s.special(x, y)
+		return
+	}
+	ad := math.Abs(d)
+	s.n++
+	s.signal += x * x
+	s.noise += d * d
+	s.sumAbs += ad
+	if ad > s.maxAbs {
+		s.maxAbs = ad
+	}
+}
+
+// special classifies a pair with a NaN or infinite value.
+func (s *accumulator) special(x, y float64) {
+	switch {
+	case math.IsNaN(x) || math.IsInf(x, 0):
+		s.nonFinite++
+	default:
+		s.lost++ // a finite input whose output is NaN (or infinite)
+	}
+}
+
+func (s *accumulator) stats() ErrorStats {
+	return ErrorStats{Elements: s.n, NonFinite: s.nonFinite, Lost: s.lost, Signal: s.signal, Noise: s.noise, SumAbs: s.sumAbs, MaxAbs: s.maxAbs}
 }

@@ -10,10 +10,14 @@
 //     rank 2 and more only) by the plain reference implementation. Tests
 //     compare every backend's output with it byte for byte.
 //
+// It also writes large synthetic F32 weight files for benchmarks, which
+// are not committed.
+//
 // Usage (from the module root):
 //
 //	go run ./testdata/gen          rewrite the files
 //	go run ./testdata/gen -check   fail if a committed file differs
+//	go run ./testdata/gen -big /tmp/big.safetensors -mib 2048 -tensors 8
 package main
 
 import (
@@ -168,7 +172,16 @@ func quantize(model []byte) ([]byte, error) {
 
 func main() {
 	check := flag.Bool("check", false, "compare with the committed files instead of writing them")
+	big := flag.String("big", "", "write a synthetic F32 weight file of -mib MiB in -tensors square-ish tensors to this path, and nothing else")
+	mib := flag.Int("mib", 2048, "size of the -big file's tensor data in MiB")
+	tensors := flag.Int("tensors", 8, "number of tensors in the -big file")
 	flag.Parse()
+	if *big != "" {
+		if err := writeBig(*big, *mib, *tensors); err != nil {
+			fail(err)
+		}
+		return
+	}
 	shape, data := demo()
 	var b bytes.Buffer
 	if err := npy.Write(&b, "<f4", shape, data); err != nil {
@@ -200,6 +213,44 @@ func main() {
 			fail(err)
 		}
 	}
+}
+
+// writeBig writes a safetensors file of n F32 tensors holding mib MiB in
+// all, each [rows, 4096], with normal values; one tensor's data is in
+// memory at a time.
+func writeBig(path string, mib, n int) error {
+	if mib <= 0 || n <= 0 || mib%n != 0 || (mib/n)%16 != 0 {
+		return fmt.Errorf("-mib %d must be a positive multiple of 16 MiB per tensor (-tensors %d)", mib, n)
+	}
+	rows := (mib / n) << 20 / (4 * 4096)
+	hdr := make([]safetensors.Tensor, n)
+	for i := range hdr {
+		hdr[i] = safetensors.Tensor{Name: fmt.Sprintf("layers.%d.weight", i), DType: "F32", Shape: []int{rows, 4096}}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w, err := safetensors.NewWriter(f, hdr, map[string]string{"generator": "go run ./testdata/gen -big"})
+	if err != nil {
+		return err
+	}
+	r := rand.New(rand.NewPCG(uint64(mib), uint64(n)))
+	data := make([]byte, rows*4096*4)
+	for i := range n {
+		spread := 0.02 * float64(i+1)
+		for j := 0; j < len(data); j += 4 {
+			binary.LittleEndian.PutUint32(data[j:], math.Float32bits(float32(r.NormFloat64()*spread)))
+		}
+		if err := w.WriteTensor(data); err != nil {
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 func fail(err error) {
