@@ -3,6 +3,7 @@
 #   make demo    build qdq and fake-quantize the bundled sample
 #   make test    vet and test the portable and the SIMD builds
 #   make bench   Go benchmarks and the qdq bench table
+#   make bench-file  qdq run on a generated 2 GiB file against cp: time and peak RSS
 #   make lint    staticcheck, pinned in tools.mod
 #   make shaders recompile shaders/*.comp to the committed SPIR-V
 #   make fuzz    run every fuzz target for FUZZTIME each
@@ -20,8 +21,11 @@ SIMD      := GOEXPERIMENT=simd
 BIN       := bin/qdq
 FUZZTIME  ?= 60s
 BENCHSIZE ?= 64Mi
+TMP       := $(or $(TMPDIR),/tmp)
+# bench-file's weight file: BENCHMIB MiB of F32 data in 8 tensors.
+BENCHMIB  ?= 2048
 
-.PHONY: all build shaders demo test test-portable test-simd test-validation vet bench lint fuzz clean
+.PHONY: all build shaders demo test test-portable test-simd test-validation vet bench bench-file lint fuzz clean
 
 all: build
 
@@ -44,6 +48,13 @@ demo: build
 	@echo
 	@echo "== 4-bit per row, HALF_UP, given range [-0.5, 0.5] =="
 	$(BIN) run -v -axis 0 -bits 4 -round HALF_UP -range-given -min -0.5 -max 0.5 testdata/demo.npy $(or $(TMPDIR),/tmp)/qdq-demo-out.npy
+	@echo
+	@echo "== testdata/model.safetensors, 8-bit per tensor, best backend; the output must equal testdata/model.int8.safetensors =="
+	$(BIN) run testdata/model.safetensors $(TMP)/qdq-demo-model.safetensors
+	cmp $(TMP)/qdq-demo-model.safetensors testdata/model.int8.safetensors && echo "bit-identical to the committed expected output"
+	@echo
+	@echo "== the same model, 4-bit per output channel (axis 0), report in $(TMP)/qdq-demo-report.json =="
+	$(BIN) run -axis 0 -bits 4 -report $(TMP)/qdq-demo-report.json testdata/model.safetensors $(TMP)/qdq-demo-model.safetensors
 
 test: vet test-portable test-simd test-validation
 	$(GO) run ./testdata/gen -check
@@ -65,13 +76,33 @@ test-simd:
 # report nothing.
 test-validation:
 	@VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation $(GO) test -count=1 -v ./gpu > .validation.log 2>&1 || { cat .validation.log; exit 1; }
-	@VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation $(GO) test -count=1 -v -short -run 'GPU|Vulkan' . >> .validation.log 2>&1 || { cat .validation.log; exit 1; }
+	@VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation $(GO) test -count=1 -v -short -run 'GPU|Vulkan|QuantizeFile' . >> .validation.log 2>&1 || { cat .validation.log; exit 1; }
 	@if grep -E "Validation (Error|Warning)" .validation.log; then exit 1; fi
 	@grep -q "^ok" .validation.log && rm -f .validation.log && echo "validation layer: clean"
 
 bench: build
 	$(SIMD) $(GO) test -run '^$$' -bench . -benchtime 5x ./...
 	$(BIN) bench -size $(BENCHSIZE)
+
+# qdq run on a generated F32 file (BENCHMIB MiB, 8 tensors) on the CPU,
+# against cp of the same file to the same file system, and against cp
+# followed by sync of the copy (qdq syncs its output before renaming it).
+# The figures of one run are comparable; /usr/bin/time (apt-get install
+# time) gives the peak RSS.
+bench-file: build
+	@test -f $(TMP)/qdq-bench-$(BENCHMIB).safetensors || $(GO) run ./testdata/gen -big $(TMP)/qdq-bench-$(BENCHMIB).safetensors -mib $(BENCHMIB)
+	@rm -f $(TMP)/qdq-bench-copy.safetensors $(TMP)/qdq-bench-out.safetensors; sync
+	@cat $(TMP)/qdq-bench-$(BENCHMIB).safetensors > /dev/null
+	@s=$$(date +%s%N); cp $(TMP)/qdq-bench-$(BENCHMIB).safetensors $(TMP)/qdq-bench-copy.safetensors; e=$$(date +%s%N); \
+	sync $(TMP)/qdq-bench-copy.safetensors; f=$$(date +%s%N); rm -f $(TMP)/qdq-bench-copy.safetensors; sync; \
+	/usr/bin/time -f '%e %M' -o $(TMP)/qdq-bench-time $(BIN) run -backend cpu -q $(TMP)/qdq-bench-$(BENCHMIB).safetensors $(TMP)/qdq-bench-out.safetensors; \
+	read q rss < $(TMP)/qdq-bench-time; rm -f $(TMP)/qdq-bench-out.safetensors $(TMP)/qdq-bench-time; \
+	awk -v cp=$$(( (e-s)/1000000 )) -v cps=$$(( (f-s)/1000000 )) -v q=$$q -v rss=$$rss -v mib=$(BENCHMIB) 'BEGIN { \
+		printf "file            %d MiB F32, 8 tensors\n", mib; \
+		printf "cp              %.2f s\n", cp/1000; \
+		printf "cp + sync       %.2f s\n", cps/1000; \
+		printf "qdq run (cpu)   %.2f s, %.0f MiB/s, peak RSS %.0f MiB (%.1f%% of the file)\n", q, mib/q, rss/1024, 100*rss/1024/mib; \
+		printf "throughput vs cp: %.2fx, vs cp + sync: %.2fx\n", cp/1000/q, cps/1000/q }'
 
 lint:
 	$(GO) tool -modfile=tools.mod staticcheck ./...

@@ -355,10 +355,10 @@ const (
 	// maxPiece caps the output bytes of a piece.
 	maxPiece = 16 << 20
 	// maxWholeCPU is the most bytes (input and output) of a tensor the
-	// CPU runs in one call; larger ones run in pieces, which bounds the
-	// resident set. A GPU engine takes tensors up to a third of the
-	// memory limit whole.
-	maxWholeCPU = 64 << 20
+	// CPU runs in one call: larger ones run in pieces, which bounds the
+	// resident set and measures the error while each part is in cache. A
+	// GPU engine takes tensors up to a third of the memory limit whole.
+	maxWholeCPU = 2 * maxPiece
 )
 
 func (r *fileRun) run(ctx context.Context) error {

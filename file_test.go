@@ -205,6 +205,7 @@ func TestQuantizeFile(t *testing.T) {
 		{"range given, per tensor", qdq.FileOptions{Options: given, Include: []string{"head.*"}},
 			[]string{"head.weight"}},
 	}
+	cpuOutputs := map[string][]byte{} // each case's CPU output, which the GPU's must equal
 	for _, backend := range []qdq.Backend{qdq.CPU, qdq.GPU} {
 		e := engineFor(t, backend)
 		for _, tc := range cases {
@@ -224,6 +225,12 @@ func TestQuantizeFile(t *testing.T) {
 					out, err := os.ReadFile(dst)
 					require.NoError(t, err)
 					checkFile(t, in, out, fo, rep)
+					key := fmt.Sprintf("%s/%d", tc.name, limit)
+					if backend == qdq.CPU {
+						cpuOutputs[key] = out
+					} else {
+						require.Equal(t, cpuOutputs[key], out, "the GPU's file equals the CPU's, byte for byte")
+					}
 					var quantized []string
 					for _, tr := range rep.Tensors {
 						if tr.Quantized {
