@@ -24,6 +24,9 @@ var (
 type Error struct {
 	Kind error  // one of the sentinel errors above
 	Msg  string // what is wrong, without the "qdq: " prefix
+	// cause is the underlying error, for an error about a file (such as
+	// fs.ErrNotExist), or nil.
+	cause error
 }
 
 func newError(kind error, format string, args ...any) *Error {
@@ -33,14 +36,21 @@ func newError(kind error, format string, args ...any) *Error {
 // Error returns "qdq: " followed by the message.
 func (e *Error) Error() string { return "qdq: " + e.Msg }
 
-// Unwrap returns the sentinel error e is a case of.
-func (e *Error) Unwrap() error { return e.Kind }
+// Unwrap returns the sentinel error e is a case of and, for an error
+// about a file, the underlying error (so errors.Is(err, fs.ErrNotExist)
+// works).
+func (e *Error) Unwrap() []error {
+	if e.cause == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.cause}
+}
 
 // about prefixes an *Error's message with what it is about.
 func about(what string, err error) error {
 	var e *Error
 	if errors.As(err, &e) {
-		return &Error{Kind: e.Kind, Msg: what + ": " + e.Msg}
+		return &Error{Kind: e.Kind, Msg: what + ": " + e.Msg, cause: e.cause}
 	}
 	return err
 }

@@ -159,6 +159,9 @@ func (e *Engine) QuantizeFile(ctx context.Context, dst, src string, opts FileOpt
 	if e.closed.Load() {
 		return nil, newError(ErrClosed, "engine is closed")
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fileError(src, "", err)
+	}
 	if !littleEndian {
 		return nil, newError(ErrFile, "safetensors data is little-endian; this machine is not")
 	}
@@ -216,24 +219,27 @@ func checkFileOptions(opts FileOptions) error {
 }
 
 // fileError wraps an error about a weight file and, when not empty, one
-// of its tensors.
+// of its tensors. A cancellation becomes "qdq: FILE: context canceled",
+// wrapping the context's error.
 func fileError(file, tensor string, err error) error {
 	what := file
 	if tensor != "" {
 		what += fmt.Sprintf(": tensor %q", tensor)
 	}
+	for _, stop := range []error{context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, stop) {
+			return fmt.Errorf("qdq: %s: %w", file, stop)
+		}
+	}
 	var qe *Error
-	switch {
-	case errors.As(err, &qe):
-		return &Error{Kind: qe.Kind, Msg: what + ": " + qe.Msg}
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("qdq: %s: %w", what, err)
+	if errors.As(err, &qe) {
+		return &Error{Kind: qe.Kind, Msg: what + ": " + qe.Msg, cause: qe.cause}
 	}
 	var pe *os.PathError
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
-	return &Error{Kind: ErrFile, Msg: what + ": " + err.Error()}
+	return &Error{Kind: ErrFile, Msg: what + ": " + err.Error(), cause: err}
 }
 
 // fileJob is one tensor of a file and what to do with it.
@@ -411,8 +417,11 @@ func (r *fileRun) run(ctx context.Context) error {
 	if err == nil {
 		err = perr
 	}
-	if err == nil && ctx.Err() != nil {
-		err = fileError(r.src, "", ctx.Err())
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		err = fileError(r.src, "", err)
 	}
 	return err
 }
@@ -420,6 +429,11 @@ func (r *fileRun) run(ctx context.Context) error {
 // consume writes segments in order and assembles the reports.
 func (r *fileRun) consume(ctx context.Context) error {
 	for seg := range r.queue {
+		if err := ctx.Err(); err != nil {
+			<-seg.done
+			r.release(seg)
+			return err
+		}
 		select {
 		case <-seg.done:
 		case <-ctx.Done():

@@ -30,7 +30,7 @@ func Open(path string) (*File, error) {
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, fmt.Errorf("%s: not a regular file", path)
+		return nil, &os.PathError{Op: "open", Path: path, Err: fmt.Errorf("not a regular file")}
 	}
 	m := &File{f: f, size: st.Size()}
 	m.mapped = mapFile(f, m.size) // nil where mapping fails or is unsupported
