@@ -581,6 +581,7 @@ func (r *fileRun) input(seg *segment, j *fileJob, off, n int64) ([]byte, error) 
 	if err != nil {
 		return nil, fileError(r.src, j.t.Name, err)
 	}
+	r.in.Prefetch(r.hdr.DataOffset+off, n)
 	if !copied && n > 0 && uintptr(unsafe.Pointer(&b[0]))%uintptr(j.dtype.Size()) != 0 {
 		// A header whose length is not a multiple of 8 leaves the data
 		// unaligned; the kernels need aligned elements.
@@ -683,6 +684,9 @@ func (r *fileRun) producePieces(ctx context.Context, j *fileJob) error {
 func (r *fileRun) findRange(ctx context.Context, j *fileJob, elems int) ([]Channel, error) {
 	size := int64(j.dtype.Size())
 	depth := j.c.layout.Depth
+	// A tensor within a quarter of the budget keeps its pages mapped for
+	// the second pass; a larger one gives them back as it goes.
+	release := j.t.End-j.t.Begin > r.budget.size/4
 	fold := func(merge func(c int, b []byte, l cpu.Layout) error) error {
 		for p := range pieces(j.c.layout, elems) {
 			off, n := j.t.Begin+int64(p.first)*size, int64(p.layout.Len())*size
@@ -692,7 +696,9 @@ func (r *fileRun) findRange(ctx context.Context, j *fileJob, elems int) ([]Chann
 				return err
 			}
 			err = merge(p.c0, src, p.layout)
-			r.in.Release(r.hdr.DataOffset+off, n)
+			if release {
+				r.in.Release(r.hdr.DataOffset+off, n)
+			}
 			for _, b := range seg.bufs {
 				r.pool.put(b)
 			}

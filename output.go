@@ -15,6 +15,25 @@ type output struct {
 	tmp  *os.File
 	w    *bufio.Writer
 	mode os.FileMode
+	// written counts the bytes handed to tmp; flushed those whose
+	// write-back has been started.
+	written, flushed int64
+}
+
+// writebackEvery is how many bytes are written between starts of their
+// write-back, so that the final sync has little left to wait for.
+const writebackEvery = 32 << 20
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n *int64
+}
+
+func (c countingWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	*c.n += int64(n)
+	return n, err
 }
 
 // wrapOutput, when set by a test, wraps the writes to every output file
@@ -46,7 +65,7 @@ func createOutput(path string, src *os.File) (*output, error) {
 	if wrapOutput != nil {
 		w = wrapOutput(w)
 	}
-	o.w = bufio.NewWriterSize(w, 1<<20)
+	o.w = bufio.NewWriterSize(countingWriter{w, &o.written}, 1<<20)
 	return o, nil
 }
 
@@ -54,6 +73,10 @@ func createOutput(path string, src *os.File) (*output, error) {
 func (o *output) write(b []byte) error {
 	if _, err := o.w.Write(b); err != nil {
 		return o.fail(err)
+	}
+	if o.written-o.flushed >= writebackEvery {
+		startWriteback(o.tmp, o.flushed, o.written-o.flushed)
+		o.flushed = o.written
 	}
 	return nil
 }

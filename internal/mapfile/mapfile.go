@@ -74,6 +74,16 @@ func (m *File) Release(off, n int64) {
 	release(m.mapped, off, n)
 }
 
+// Prefetch asks the system to map the pages of [off, off+n) in one go,
+// ahead of their use, instead of fault by fault. It is a hint; it does
+// nothing for an unmapped file or where the system cannot.
+func (m *File) Prefetch(off, n int64) {
+	if m.mapped == nil || n <= 0 || off < 0 || off >= int64(len(m.mapped)) {
+		return
+	}
+	prefetch(m.mapped, off, min(n, int64(len(m.mapped))-off))
+}
+
 // Close unmaps and closes the file. No slice from Bytes may be used after.
 func (m *File) Close() error {
 	if m.mapped != nil {

@@ -10,3 +10,5 @@ func mapFile(*os.File, int64) []byte { return nil }
 func unmap([]byte) {}
 
 func release([]byte, int64, int64) {}
+
+func prefetch([]byte, int64, int64) {}

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package qdq
+
+import "os"
+
+// startWriteback does nothing where sync_file_range does not exist.
+func startWriteback(*os.File, int64, int64) {}
