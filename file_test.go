@@ -10,9 +10,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -271,3 +273,74 @@ var _ = errors.Is
 
 // cpuEngine runs the single-tensor calls files are compared with.
 var cpuEngine, _ = qdq.NewEngine(qdq.Config{Backend: qdq.CPU})
+
+// TestQuantizeFileBoundedMemory runs a 48 MiB file with a 2 MiB memory
+// limit: the heap in use must stay far below the file (it is mapped, not
+// read into the heap, and streamed in pieces), and the output still be
+// the single-tensor API's bits.
+func TestQuantizeFileBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 48 MiB file")
+	}
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "big.safetensors"), filepath.Join(dir, "out.safetensors")
+	var tensors []modelTensor
+	for i := range 3 {
+		data := make([]byte, 16<<20)
+		for k := 0; k < len(data); k += 4 {
+			binary.LittleEndian.PutUint32(data[k:], math.Float32bits(float32(math.Sin(float64(k+i)))))
+		}
+		tensors = append(tensors, modelTensor{fmt.Sprintf("w%d", i), "F32", []int{1024, 4096}, data})
+	}
+	size := len(writeModel(t, src, tensors, nil))
+	tensors = nil // nothing the size of the file stays live while measuring
+	e := engineFor(t, qdq.CPU)
+	for _, axis := range []int{-1, 0, 1} {
+		fo := qdq.FileOptions{Options: opts(func(o *qdq.Options) { o.Axis = axis }), MemoryLimit: 2 << 20}
+		var (
+			rep *qdq.FileReport
+			err error
+		)
+		peak := heapPeak(func() { rep, err = e.QuantizeFile(context.Background(), dst, src, fo) })
+		require.NoError(t, err)
+		assert.Less(t, peak, uint64(size/4), "axis %d: %d bytes of heap in use for a %d-byte file", axis, peak, size)
+		in, err := os.ReadFile(src)
+		require.NoError(t, err)
+		out, err := os.ReadFile(dst)
+		require.NoError(t, err)
+		checkFile(t, in, out, fo, rep)
+	}
+}
+
+// heapPeak runs run and returns the most heap in use above the level
+// before it, sampled every millisecond.
+func heapPeak(run func()) uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	base := m.HeapInuse
+	var peak uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				var m runtime.MemStats
+				runtime.ReadMemStats(&m)
+				if m.HeapInuse > base {
+					peak = max(peak, m.HeapInuse-base)
+				}
+			}
+		}
+	}()
+	run()
+	close(stop)
+	<-sampled
+	return peak
+}
