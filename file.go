@@ -82,10 +82,10 @@ type TensorReport struct {
 // ErrorStats measure the error fake quantization introduced, computed in
 // float64 against the original values.
 type ErrorStats struct {
-	// Elements is how many finite inputs with a non-NaN output were
+	// Elements is how many finite inputs with a finite output were
 	// compared. NonFinite counts inputs that were NaN or ±Inf, left out;
-	// Lost counts finite inputs whose output is NaN (a channel with an
-	// infinity in it), left out too.
+	// Lost counts finite inputs whose output is NaN or ±Inf (a channel
+	// with an infinity in it), left out too.
 	Elements, NonFinite, Lost int64
 	// Signal and Noise are the sums of x² and (y-x)² over the compared
 	// elements, x the input and y the output.
@@ -95,8 +95,8 @@ type ErrorStats struct {
 }
 
 // SQNR returns the signal-to-quantization-noise ratio in decibels,
-// 10·log10(Signal/Noise): +Inf when there is no error, NaN when nothing
-// was compared.
+// 10·log10(Signal/Noise): +Inf when there is no error (or the signal
+// overflowed float64), NaN when nothing was compared.
 func (s ErrorStats) SQNR() float64 {
 	if s.Elements == 0 {
 		return math.NaN()
@@ -185,11 +185,17 @@ func (e *Engine) QuantizeFile(ctx context.Context, dst, src string, opts FileOpt
 	if err != nil {
 		return nil, err
 	}
+	committed := false
+	defer func() {
+		if !committed {
+			out.abort() // on an error, or a panic in a callback
+		}
+	}()
 	r := &fileRun{e: e, in: in, out: out, hdr: hdr, jobs: jobs, opts: opts, start: start, src: src, dst: dst}
 	if err := r.run(ctx); err != nil {
-		out.abort()
 		return nil, err
 	}
+	committed = true
 	if err := out.commit(); err != nil {
 		return nil, err
 	}
@@ -258,6 +264,7 @@ type fileJob struct {
 // written.
 func planFile(hdr *safetensors.File, opts FileOptions) ([]*fileJob, error) {
 	jobs := make([]*fileJob, len(hdr.Tensors))
+	emptyChannels := 0
 	for i, t := range hdr.Tensors {
 		j := &fileJob{t: t}
 		j.report = TensorReport{Name: t.Name, DType: t.DType, Shape: slices.Clone(t.Shape), Bytes: t.End - t.Begin, Axis: -1}
@@ -273,7 +280,15 @@ func planFile(hdr *safetensors.File, opts FileOptions) ([]*fileJob, error) {
 		if opts.Axis < -1 {
 			j.opts.Axis = rank + opts.Axis
 			if j.opts.Axis < 0 {
-				return nil, fmt.Errorf("tensor %q: axis %d: the tensor has rank %d", t.Name, opts.Axis, rank)
+				return nil, newError(ErrAxis, "tensor %q: axis %d: the tensor has rank %d", t.Name, opts.Axis, rank)
+			}
+		}
+		if j.opts.Axis >= 0 && j.opts.Axis < rank && j.n == 0 {
+			// An empty tensor may claim any number of channels, each
+			// with its report: bound them over the whole file.
+			emptyChannels += t.Shape[j.opts.Axis]
+			if emptyChannels > maxEmptyChannels {
+				return nil, newError(ErrShape, "tensor %q: the empty tensors' axis %d holds more than the %d channels whose results can be reported", t.Name, j.opts.Axis, maxEmptyChannels)
 			}
 		}
 		if opts.RangeGiven && j.opts.Axis >= 0 && j.opts.Axis < rank {
@@ -368,7 +383,7 @@ const (
 )
 
 func (r *fileRun) run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
+	inner, cancel := context.WithCancel(ctx)
 	defer cancel()
 	limit := r.opts.MemoryLimit
 	if limit == 0 {
@@ -401,19 +416,29 @@ func (r *fileRun) run(ctx context.Context) error {
 
 	produced := make(chan error, 1)
 	go func() {
-		produced <- r.produce(ctx)
+		produced <- r.produce(inner)
 		close(r.queue)
 	}()
-	err = r.consume(ctx)
-	if err != nil {
+	// Stopping runs on every way out, a panic in a callback included: no
+	// goroutine may touch the mapping once run returns.
+	var perr error
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
 		cancel()
+		for seg := range r.queue { // drain, so the producer can finish
+			<-seg.done
+			r.release(seg)
+		}
+		perr = <-produced
+		r.workers.Wait()
 	}
-	for seg := range r.queue { // drain, so the producer can finish
-		<-seg.done
-		r.release(seg)
-	}
-	perr := <-produced
-	r.workers.Wait() // no goroutine may touch the mapping after this returns
+	defer stop()
+	err = r.consume(inner)
+	stop()
 	if err == nil {
 		err = perr
 	}
@@ -527,6 +552,9 @@ func (r *fileRun) produce(ctx context.Context) error {
 // fn for it on its own goroutine, which closes seg.done; a nil fn means
 // seg is ready.
 func (r *fileRun) launch(ctx context.Context, seg *segment, mem int64, fn func() error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	select {
 	case r.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -544,7 +572,9 @@ func (r *fileRun) launch(ctx context.Context, seg *segment, mem int64, fn func()
 		r.workers.Add(1)
 		go func() {
 			defer r.workers.Done()
-			seg.err = fn()
+			if seg.err = ctx.Err(); seg.err == nil {
+				seg.err = fn()
+			}
 			close(seg.done)
 		}()
 	}
@@ -638,6 +668,7 @@ func (r *fileRun) producePieces(ctx context.Context, j *fileJob) error {
 	if r.e.gpu != nil {
 		fallback = fmt.Sprintf("its %d bytes are beyond a third of the memory limit, so it ran in pieces on the CPU", j.t.End-j.t.Begin)
 	}
+	fixedQuant := quantsOf(j.dtype, fixed)
 	for p := range pieces(j.c.layout, elems) {
 		off := j.t.Begin + int64(p.first)*size
 		n := int64(p.layout.Len()) * size
@@ -646,6 +677,7 @@ func (r *fileRun) producePieces(ctx context.Context, j *fileJob) error {
 		d := p.layout.Depth
 		if fixed != nil {
 			c.fixed = fixed[p.c0 : p.c0+d]
+			c.fixedQuant = sliceQuants(fixedQuant, p.c0, p.c0+d)
 		} else {
 			c.min, c.max = j.c.min[p.c0:p.c0+d], j.c.max[p.c0:p.c0+d]
 		}
@@ -666,8 +698,8 @@ func (r *fileRun) producePieces(ctx context.Context, j *fileJob) error {
 			if err != nil {
 				return fileError(r.src, j.t.Name, err)
 			}
-			if res.Backend == CPU {
-				res.Fallback = fallback
+			if fixed != nil {
+				res.Fallback = fallback // fixed parameters always run on the CPU
 			}
 			seg.res, seg.data = res, dst
 			return nil
@@ -818,7 +850,10 @@ func (e *Engine) runFused(ctx context.Context, dtype DType, dst, src []byte, c c
 	for p := range pieces(c.layout, fusedElems) {
 		parts = append(parts, p)
 	}
-	res := Result{Backend: CPU, Channels: make([]Channel, c.layout.Depth)}
+	res := Result{Backend: CPU, Channels: c.fixed}
+	if c.fixed == nil {
+		res.Channels = make([]Channel, c.layout.Depth)
+	}
 	stats := make([]ErrorStats, len(parts))
 	chans := make([][]Channel, len(parts))
 	errs := make([]error, len(parts))
@@ -846,20 +881,24 @@ func (e *Engine) runFused(ctx context.Context, dtype DType, dst, src []byte, c c
 				d := p.layout.Depth
 				if c.fixed != nil {
 					sub.fixed = c.fixed[p.c0 : p.c0+d]
+					sub.fixedQuant = sliceQuants(c.fixedQuant, p.c0, p.c0+d)
 				} else {
 					sub.min, sub.max = c.min[p.c0:p.c0+d], c.max[p.c0:p.c0+d]
 				}
+				// Fixed parameters are the report already: only a given
+				// range's parameters are collected from the parts.
+				want := c.fixed == nil
 				var ch []Channel
 				var err error
 				switch dtype {
 				case F32:
-					ch, err = runCPU(ctx, one.Float32, bytesTensor(F32, nil, dst[a:b]).f32, bytesTensor(F32, nil, src[a:b]).f32, sub)
+					ch, err = runPart(ctx, one.Float32, bytesTensor(F32, nil, dst[a:b]).f32, bytesTensor(F32, nil, src[a:b]).f32, sub, want)
 				case F64:
-					ch, err = runCPU(ctx, one.Float64, bytesTensor(F64, nil, dst[a:b]).f64, bytesTensor(F64, nil, src[a:b]).f64, sub)
+					ch, err = runPart(ctx, one.Float64, bytesTensor(F64, nil, dst[a:b]).f64, bytesTensor(F64, nil, src[a:b]).f64, sub, want)
 				case F16:
-					ch, err = runCPU(ctx, one.Float16, bytesTensor(F16, nil, dst[a:b]).b16, bytesTensor(F16, nil, src[a:b]).b16, sub)
+					ch, err = runPart(ctx, one.Float16, bytesTensor(F16, nil, dst[a:b]).b16, bytesTensor(F16, nil, src[a:b]).b16, sub, want)
 				default:
-					ch, err = runCPU(ctx, one.BFloat16, bytesTensor(BF16, nil, dst[a:b]).b16, bytesTensor(BF16, nil, src[a:b]).b16, sub)
+					ch, err = runPart(ctx, one.BFloat16, bytesTensor(BF16, nil, dst[a:b]).b16, bytesTensor(BF16, nil, src[a:b]).b16, sub, want)
 				}
 				if err != nil {
 					errs[i] = err
@@ -881,9 +920,51 @@ func (e *Engine) runFused(ctx context.Context, dtype DType, dst, src []byte, c c
 		}
 		total.Add(stats[i])
 		// Parts of one channel report the same parameters.
-		copy(res.Channels[parts[i].c0:], chans[i])
+		if chans[i] != nil {
+			copy(res.Channels[parts[i].c0:], chans[i])
+		}
 	}
 	return res, total, nil
+}
+
+// runPart runs c through fn and returns its channels when want is set.
+func runPart[S any, C cpu.Float](ctx context.Context, fn cpuFunc[S, C], dst, src []S, c call, want bool) ([]Channel, error) {
+	quants, err := fn(ctx, dst, src, request[C](c))
+	if err != nil || !want {
+		return nil, err
+	}
+	return channelsOf(quants), nil
+}
+
+// quantsOf converts parameters to the cpu package's form for dtype's
+// compute type, or returns nil for nil.
+func quantsOf(dtype DType, chs []Channel) any {
+	if chs == nil {
+		return nil
+	}
+	if dtype == F64 {
+		return convertQuants[float64](chs)
+	}
+	return convertQuants[float32](chs)
+}
+
+func convertQuants[C cpu.Float](chs []Channel) []cpu.Quant[C] {
+	q := make([]cpu.Quant[C], len(chs))
+	for i, ch := range chs {
+		q[i] = cpu.Quant[C]{Min: C(ch.Min), Max: C(ch.Max), Scale: C(ch.Scale), Inv: C(ch.InverseScale)}
+	}
+	return q
+}
+
+// sliceQuants returns q[a:b] for a slice from quantsOf.
+func sliceQuants(q any, a, b int) any {
+	switch q := q.(type) {
+	case []cpu.Quant[float32]:
+		return q[a:b]
+	case []cpu.Quant[float64]:
+		return q[a:b]
+	}
+	return nil
 }
 
 // runCall runs a call already validated (or built) by the package, on the

@@ -518,3 +518,104 @@ func TestQuantizeFileCancel(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantizeFileHostileShapes: headers whose empty tensors claim
+// billions of channels, and an axis a tensor lacks, get a clear error of
+// the right kind instead of an allocation sized by the header.
+func TestQuantizeFileHostileShapes(t *testing.T) {
+	e := engineFor(t, qdq.CPU)
+	given := qdq.DefaultOptions()
+	given.RangeGiven, given.InputMin, given.InputMax = true, []float64{-1}, []float64{1}
+	given.Axis = 0
+	perChannel := qdq.DefaultOptions()
+	perChannel.Axis = 0
+	many := `{`
+	for i := range 4 {
+		if i > 0 {
+			many += `,`
+		}
+		many += fmt.Sprintf(`"e%d":{"dtype":"F32","shape":[16777216,0],"data_offsets":[0,0]}`, i)
+	}
+	many += `}`
+	for _, tc := range []struct {
+		name   string
+		header string
+		opts   qdq.Options
+		kind   error
+		msg    string
+	}{
+		{"2^40 empty channels, range given", `{"e":{"dtype":"F32","shape":[1099511627776,0],"data_offsets":[0,0]}}`, given, qdq.ErrShape, `tensor "e"`},
+		{"2^40 empty channels", `{"e":{"dtype":"F32","shape":[1099511627776,0],"data_offsets":[0,0]}}`, perChannel, qdq.ErrShape, `tensor "e"`},
+		{"4 x 2^24 empty channels", many, perChannel, qdq.ErrShape, `tensor "e1"`},
+		{"axis beyond the rank", `{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}}`, opts(func(o *qdq.Options) { o.Axis = 2 }), qdq.ErrAxis, `tensor "w"`},
+		{"axis -3 of rank 2", `{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}}`, opts(func(o *qdq.Options) { o.Axis = -3 }), qdq.ErrAxis, `tensor "w"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			src, dst := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
+			data := make([]byte, 0, 16)
+			if strings.Contains(tc.header, "[0,16]") {
+				data = make([]byte, 16)
+			}
+			require.NoError(t, os.WriteFile(src, rawFile(tc.header, data), 0o644))
+			rep, err := e.QuantizeFile(context.Background(), dst, src, qdq.FileOptions{Options: tc.opts})
+			assert.Nil(t, rep)
+			require.ErrorIs(t, err, tc.kind)
+			assert.Contains(t, err.Error(), tc.msg)
+			assert.True(t, strings.HasPrefix(err.Error(), "qdq: "+src+": "), err.Error())
+			assertNoOutput(t, dir, dst)
+		})
+	}
+}
+
+// TestQuantizeFileCallbackPanics: a panic in a callback reaches the
+// caller, and nothing is left behind: no temporary file, no goroutine
+// reading the unmapped input (the process would fault), and the engine
+// still works.
+func TestQuantizeFileCallbackPanics(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
+	writeModel(t, src, bigModel(), nil)
+	e := engineFor(t, qdq.CPU)
+	for _, where := range []string{"OnTensor", "Progress"} {
+		fo := qdq.FileOptions{Options: qdq.DefaultOptions(), MemoryLimit: 1 << 16}
+		boom := func() { panic("boom from " + where) }
+		if where == "OnTensor" {
+			fo.OnTensor = func(qdq.TensorReport) error { boom(); return nil }
+		} else {
+			fo.Progress = func(qdq.Progress) { boom() }
+		}
+		func() {
+			defer func() {
+				assert.Equal(t, "boom from "+where, recover())
+			}()
+			e.QuantizeFile(context.Background(), dst, src, fo)
+			t.Errorf("%s: no panic", where)
+		}()
+		assertNoOutput(t, dir, dst)
+	}
+	_, err := e.QuantizeFile(context.Background(), dst, src, qdq.FileOptions{Options: qdq.DefaultOptions()})
+	require.NoError(t, err)
+}
+
+// TestQuantizeFileModes: a new output gets 0666 less the umask, as
+// os.Create gives; a replaced one keeps its permissions.
+func TestQuantizeFileModes(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
+	writeModel(t, src, testModel(3), nil)
+	e := engineFor(t, qdq.CPU)
+	old := syscall.Umask(0o027)
+	defer syscall.Umask(old)
+	_, err := e.QuantizeFile(context.Background(), dst, src, qdq.FileOptions{Options: qdq.DefaultOptions()})
+	require.NoError(t, err)
+	st, err := os.Stat(dst)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o640), st.Mode().Perm())
+	require.NoError(t, os.Chmod(dst, 0o604))
+	_, err = e.QuantizeFile(context.Background(), dst, src, qdq.FileOptions{Options: qdq.DefaultOptions()})
+	require.NoError(t, err)
+	st, err = os.Stat(dst)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o604), st.Mode().Perm())
+}

@@ -303,7 +303,9 @@ func TestQuantizeFileBoundedMemory(t *testing.T) {
 		)
 		peak := heapPeak(func() { rep, err = e.QuantizeFile(context.Background(), dst, src, fo) })
 		require.NoError(t, err)
-		assert.Less(t, peak, uint64(size/4), "axis %d: %d bytes of heap in use for a %d-byte file", axis, peak, size)
+		if !raceEnabled {
+			assert.Less(t, peak, uint64(size/4), "axis %d: %d bytes of heap in use for a %d-byte file", axis, peak, size)
+		}
 		in, err := os.ReadFile(src)
 		require.NoError(t, err)
 		out, err := os.ReadFile(dst)

@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // output is a file being written through a temporary file in its
@@ -14,7 +17,9 @@ type output struct {
 	path string
 	tmp  *os.File
 	w    *bufio.Writer
-	mode os.FileMode
+	// mode is the replaced file's permissions, applied when keepMode.
+	mode     os.FileMode
+	keepMode bool
 	// written counts the bytes handed to tmp; flushed those whose
 	// write-back has been started.
 	written, flushed int64
@@ -42,7 +47,7 @@ var wrapOutput func(io.Writer) io.Writer
 
 // createOutput starts writing path, which must not be src.
 func createOutput(path string, src *os.File) (*output, error) {
-	o := &output{path: path, mode: 0o644}
+	o := &output{path: path}
 	if st, err := os.Stat(path); err == nil {
 		if st.IsDir() {
 			return nil, newError(ErrFile, "%s: is a directory", path)
@@ -50,9 +55,14 @@ func createOutput(path string, src *os.File) (*output, error) {
 		if sst, err := src.Stat(); err == nil && os.SameFile(st, sst) {
 			return nil, newError(ErrFile, "%s: is the input file; write the output elsewhere", path)
 		}
-		o.mode = st.Mode().Perm() // replacing a file keeps its permissions
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	// A new file gets 0666 less the umask, as os.Create would give it;
+	// a replaced one keeps its permissions.
+	perm, keep := os.FileMode(0o666), false
+	if st, err := os.Stat(path); err == nil {
+		perm, keep = st.Mode().Perm(), true
+	}
+	tmp, err := createTemp(filepath.Dir(path), filepath.Base(path), perm)
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
@@ -60,7 +70,7 @@ func createOutput(path string, src *os.File) (*output, error) {
 		}
 		return nil, newError(ErrFile, "%s: cannot create: %v", path, err)
 	}
-	o.tmp = tmp
+	o.tmp, o.keepMode, o.mode = tmp, keep, perm
 	var w io.Writer = tmp
 	if wrapOutput != nil {
 		w = wrapOutput(w)
@@ -95,7 +105,7 @@ func (o *output) commit() error {
 	if err == nil {
 		err = o.tmp.Sync()
 	}
-	if err == nil {
+	if err == nil && o.keepMode {
 		err = o.tmp.Chmod(o.mode)
 	}
 	if cerr := o.tmp.Close(); err == nil {
@@ -108,7 +118,25 @@ func (o *output) commit() error {
 		os.Remove(o.tmp.Name())
 		return o.fail(err)
 	}
+	// The rename itself reaches the disk with the directory; a file
+	// system that cannot sync a directory has nothing to say here.
+	if dir, err := os.Open(filepath.Dir(o.path)); err == nil {
+		dir.Sync()
+		dir.Close()
+	}
 	return nil
+}
+
+// createTemp creates a new file named .BASE.RANDOM.tmp in dir with the
+// given permissions (less the umask).
+func createTemp(dir, base string, perm os.FileMode) (*os.File, error) {
+	for {
+		name := filepath.Join(dir, "."+base+"."+strconv.FormatUint(rand.Uint64(), 36)+".tmp")
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
 }
 
 // abort removes the temporary file.

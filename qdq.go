@@ -429,7 +429,10 @@ type call struct {
 	min, max []float64 // nil when the range comes from the data
 	// fixed, when not nil, holds each channel's parameters worked out
 	// beforehand (a tensor run in pieces); min and max are then nil.
-	fixed []Channel
+	// fixedQuant, when not nil, is fixed already in the cpu package's
+	// form ([]cpu.Quant[C] of the compute type), made once per tensor.
+	fixed      []Channel
+	fixedQuant any
 }
 
 // cpuFunc is the shape of the cpu package's entry points.
@@ -460,12 +463,11 @@ func runCPU[S any, C cpu.Float](ctx context.Context, fn cpuFunc[S, C], dst, src 
 // request is the cpu package's form of a validated call.
 func request[C cpu.Float](c call) cpu.Request[C] {
 	r := cpu.Request[C]{Layout: c.layout, Params: c.params}
-	if c.fixed != nil {
+	if q, ok := c.fixedQuant.([]cpu.Quant[C]); ok {
+		r.Quant = q
+	} else if c.fixed != nil {
 		// The parameters are compute-type values widened exactly.
-		r.Quant = make([]cpu.Quant[C], len(c.fixed))
-		for i, ch := range c.fixed {
-			r.Quant[i] = cpu.Quant[C]{Min: C(ch.Min), Max: C(ch.Max), Scale: C(ch.Scale), Inv: C(ch.InverseScale)}
-		}
+		r.Quant = convertQuants[C](c.fixed)
 	}
 	if c.min != nil {
 		// The bounds were rounded to the dtype, so converting them to its

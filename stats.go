@@ -142,13 +142,22 @@ func (s *accumulator) add(x, y float64) {
 	}
 }
 
-// special classifies a pair with a NaN or infinite value.
+// special classifies a pair with a NaN or infinite value: an input that
+// is not finite, an output that is not (a finite input lost), or, for
+// float64 near its limits, a difference that overflowed, which counts as
+// an infinite error.
 func (s *accumulator) special(x, y float64) {
 	switch {
 	case math.IsNaN(x) || math.IsInf(x, 0):
 		s.nonFinite++
+	case math.IsNaN(y) || math.IsInf(y, 0):
+		s.lost++
 	default:
-		s.lost++ // a finite input whose output is NaN (or infinite)
+		s.n++
+		s.signal += x * x
+		s.noise = math.Inf(1)
+		s.sumAbs = math.Inf(1)
+		s.maxAbs = math.Inf(1)
 	}
 }
 

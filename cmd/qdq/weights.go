@@ -53,6 +53,13 @@ func runWeightFile(f *runFlags, backend qdq.Backend, round qdq.RoundMode, inPath
 		}
 		fo.MemoryLimit = n
 	}
+	if f.report != "" {
+		for _, p := range []string{inPath, outPath} {
+			if samePath(f.report, p) {
+				return badUsage("-report %s: is also IN or OUT", f.report)
+			}
+		}
+	}
 	engine, err := qdq.NewEngine(qdq.Config{Backend: backend})
 	if err != nil {
 		return usageError{err}
@@ -96,13 +103,25 @@ func runWeightFile(f *runFlags, backend qdq.Backend, round qdq.RoundMode, inPath
 	}
 	if f.report != "" {
 		if err := writeReport(f.report, rep, fo, engine); err != nil {
-			return err
+			// OUT is complete: this is not an invalid argument.
+			return fmt.Errorf("%s was written, but not the report: %s", outPath, oneLine(err))
 		}
 	}
 	if !f.quiet {
 		printReport(stdout, rep, engine)
 	}
 	return nil
+}
+
+// samePath reports whether a and b name the same file: the same clean
+// path, or the same existing file.
+func samePath(a, b string) bool {
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	sa, erra := os.Stat(a)
+	sb, errb := os.Stat(b)
+	return erra == nil && errb == nil && os.SameFile(sa, sb)
 }
 
 // parseBound parses one -min or -max number for a file's tensors.
@@ -178,7 +197,7 @@ func printReport(w io.Writer, rep *qdq.FileReport, e *qdq.Engine) {
 			backend += "*"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t[%s, %s]\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.DType, shape, axis, len(t.Channels),
-			g(s.min), g(s.max), scale, db(t.Error.SQNR()), g(t.Error.MaxAbs), g(t.Error.MeanAbs()), backend)
+			g(s.min), g(s.max), scale, sqnr(t.Error), g(t.Error.MaxAbs), g(t.Error.MeanAbs()), backend)
 	}
 	tw.Flush()
 	where := e.Kernels()
@@ -188,7 +207,7 @@ func printReport(w io.Writer, rep *qdq.FileReport, e *qdq.Engine) {
 	secs := rep.Duration.Seconds()
 	fmt.Fprintf(w, "total: %d tensors, %d fake-quantized, %s in %.2fs (%s/s) on %s (%s); SQNR %s dB, max |err| %s, mean |err| %s\n",
 		len(rep.Tensors), rep.Quantized, bytesString(float64(rep.Bytes)), secs, bytesString(float64(rep.Bytes)/secs),
-		e.Backend(), where, db(rep.Total.SQNR()), g(rep.Total.MaxAbs), g(rep.Total.MeanAbs()))
+		e.Backend(), where, sqnr(rep.Total), g(rep.Total.MaxAbs), g(rep.Total.MeanAbs()))
 	for _, t := range rep.Tensors {
 		if t.Fallback != "" {
 			fmt.Fprintf(w, "* %s ran on the CPU: %s\n", t.Name, t.Fallback)
@@ -222,14 +241,16 @@ func summarizeChannels(chs []qdq.Channel) channelSummary {
 
 func g(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) }
 
-func db(x float64) string {
+// sqnr formats a tensor's SQNR: "exact" when there is no error, "-"
+// when nothing was compared.
+func sqnr(s qdq.ErrorStats) string {
 	switch {
-	case math.IsInf(x, 1):
-		return "exact"
-	case math.IsNaN(x):
+	case s.Elements == 0:
 		return "-"
+	case s.Noise == 0:
+		return "exact"
 	}
-	return strconv.FormatFloat(x, 'f', 1, 64)
+	return strconv.FormatFloat(s.SQNR(), 'f', 1, 64)
 }
 
 func shapeString(shape []int) string {
@@ -282,6 +303,7 @@ type jsonOptions struct {
 
 // jsonErrors are error statistics; non-finite figures are null (an SQNR
 // is null when the output is exact or nothing was compared: see exact).
+// lost_outputs counts finite inputs whose output is NaN or infinite.
 type jsonErrors struct {
 	SQNR      *float64 `json:"sqnr_db"`
 	Exact     bool     `json:"exact"`
@@ -289,7 +311,7 @@ type jsonErrors struct {
 	MeanAbs   *float64 `json:"mean_abs_error"`
 	Elements  int64    `json:"elements"`
 	NonFinite int64    `json:"non_finite_inputs"`
-	Lost      int64    `json:"nan_outputs"`
+	Lost      int64    `json:"lost_outputs"`
 }
 
 type jsonTensorRep struct {

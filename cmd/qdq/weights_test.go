@@ -392,6 +392,9 @@ func TestRunWeightFileErrors(t *testing.T) {
 		{"refuse a hard link to the input", []string{in}, link, []string{link + ": is the input file"}},
 		{"out is a directory", []string{in}, subdir, []string{subdir + ": is a directory"}},
 		{"out in a missing directory", []string{in}, filepath.Join(dir, "nodir", "o.safetensors"), []string{"nodir/o.safetensors: cannot create: no such file or directory"}},
+		{"-report is the input", []string{"-report", in, in}, "", []string{"-report " + in + ": is also IN or OUT"}},
+		{"-report is a link to the input", []string{"-report", link, in}, "", []string{"-report " + link + ": is also IN or OUT"}},
+		{"-report is the output", []string{"-report", out, in}, "", []string{"-report " + out + ": is also IN or OUT"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
