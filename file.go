@@ -486,13 +486,14 @@ func (r *fileRun) consume(ctx context.Context) error {
 				rep.Fallback = seg.res.Fallback
 			}
 		}
+		n := int64(len(seg.data))
 		err := r.out.write(seg.data)
-		r.in.Release(r.hdr.DataOffset+seg.off, int64(len(seg.data)))
+		r.in.Release(r.hdr.DataOffset+seg.off, n)
 		r.release(seg)
 		if err != nil {
 			return err
 		}
-		r.progress.Bytes += int64(len(seg.data))
+		r.progress.Bytes += n
 		if seg.last {
 			r.progress.Tensors++
 			r.report.Tensors = append(r.report.Tensors, j.report)

@@ -222,6 +222,8 @@ func TestQuantizeFile(t *testing.T) {
 						seen = append(seen, tr.Name)
 						return nil
 					}
+					var progress []qdq.Progress
+					fo.Progress = func(p qdq.Progress) { progress = append(progress, p) }
 					rep, err := e.QuantizeFile(context.Background(), dst, src, fo)
 					require.NoError(t, err)
 					out, err := os.ReadFile(dst)
@@ -241,6 +243,16 @@ func TestQuantizeFile(t *testing.T) {
 					}
 					assert.ElementsMatch(t, tc.want, quantized)
 					assert.Len(t, seen, len(rep.Tensors), "OnTensor saw every tensor")
+					require.NotEmpty(t, progress)
+					for i := 1; i < len(progress); i++ {
+						assert.GreaterOrEqual(t, progress[i].Bytes, progress[i-1].Bytes, "progress never goes back")
+						assert.GreaterOrEqual(t, progress[i].Tensors, progress[i-1].Tensors)
+					}
+					last := progress[len(progress)-1]
+					assert.Equal(t, last.TotalBytes, last.Bytes, "the last progress counts every byte")
+					assert.Equal(t, rep.Bytes, last.Bytes)
+					assert.Equal(t, len(rep.Tensors), last.Tensors)
+					assert.Equal(t, len(rep.Tensors), last.TotalTensors)
 					leftovers, _ := filepath.Glob(filepath.Join(dir, ".*.tmp"))
 					assert.Empty(t, leftovers)
 				})

@@ -75,6 +75,7 @@ func runWeightFile(f *runFlags, backend qdq.Backend, round qdq.RoundMode, inPath
 				bar = progressbar.NewOptions64(p.TotalBytes,
 					progressbar.OptionSetWriter(stderr),
 					progressbar.OptionShowBytes(true),
+					progressbar.OptionShowCount(),
 					progressbar.OptionSetWidth(30),
 					progressbar.OptionThrottle(100*time.Millisecond),
 					progressbar.OptionShowElapsedTimeOnFinish(),
