@@ -1,0 +1,255 @@
+package qdq_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/qdqvk/qdq"
+	"github.com/qdqvk/qdq/internal/qdqtest"
+)
+
+// badInput is one known bad call: a TensorFlow security advisory's
+// input translated to the API, or a gap the spec lists.
+type badInput struct {
+	name  string
+	shape []int
+	opts  qdq.Options
+	kind  error
+	msg   string // part of the message
+}
+
+// KnownBadInputs lists every advisory of the spec's section 7 (as far as
+// the API can express it) and every gap it lists, with the error each
+// must give.
+func knownBadInputs() []badInput {
+	with := func(f func(o *qdq.Options)) qdq.Options {
+		o := qdq.DefaultOptions()
+		f(&o)
+		return o
+	}
+	given := func(min, max []float64, axis int) qdq.Options {
+		return with(func(o *qdq.Options) { o.RangeGiven, o.InputMin, o.InputMax, o.Axis = true, min, max, axis })
+	}
+	bits := func(n int, signed bool) qdq.Options {
+		return with(func(o *qdq.Options) { o.NumBits, o.SignedInput = n, signed })
+	}
+	axis := func(a int) qdq.Options { return with(func(o *qdq.Options) { o.Axis = a }) }
+	return []badInput{
+		// TFSA-2020-027: axis=10 on a rank-1 input read out of bounds.
+		{"TFSA-2020-027 axis 10", []int{2}, given([]float64{0, 0}, []float64{1, 1}, 10), qdq.ErrAxis, "Shape must be at least rank 11 but is rank 1"},
+		// TFSA-2021-040: V3 with num_bits 30 and axis 3 on rank 1.
+		{"TFSA-2021-040 axis 3", []int{2}, with(func(o *qdq.Options) { o.NumBits, o.Axis = 30, 3 }), qdq.ErrAxis, "rank 4 but is rank 1"},
+		// TFSA-2021-099: axis -2, unsigned, num_bits 1: heap underflow.
+		{"TFSA-2021-099 axis -2", []int{2}, with(func(o *qdq.Options) { o.Axis, o.SignedInput, o.NumBits = -2, false, 1 }), qdq.ErrAxis, "Axis must be at least -1. Found -2"},
+		// TFSA-2021-119 and TFSA-2021-185: axis -100.
+		{"TFSA-2021-119/185 axis -100", []int{2, 2}, axis(-100), qdq.ErrAxis, "Axis must be at least -1. Found -100"},
+		// TFSA-2022-062: input_min of shape [0] with axis -1.
+		{"TFSA-2022-062 empty input_min", []int{2}, given([]float64{}, []float64{1}, -1), qdq.ErrRangeShape, "input_min must be a scalar"},
+		// TFSA-2022-112: num_bits of shape [0]; the API's num_bits is an
+		// int, so the nearest is no bits at all.
+		{"TFSA-2022-112 num_bits 0", []int{2}, bits(0, true), qdq.ErrNumBits, "num_bits is out of range: 0"},
+		// TFSA-2022-168: axis 0x7fffffff overflowed axis+1.
+		{"TFSA-2022-168 axis 2^31-1", []int{2}, axis(math.MaxInt32), qdq.ErrAxis, "Shape must be at least rank 2147483648"},
+		{"axis 2^31", []int{2}, axis(math.MaxInt32 + 1), qdq.ErrAxis, "Shape must be at least rank 2147483649"},
+		{"axis MaxInt", []int{2}, axis(math.MaxInt), qdq.ErrAxis, "Shape must be at least rank 9223372036854775808"},
+		{"axis MinInt", []int{2}, axis(math.MinInt), qdq.ErrAxis, "Axis must be at least -1"},
+		{"axis = rank", []int{3, 4}, axis(2), qdq.ErrAxis, "Shape must be at least rank 3 but is rank 2"},
+		{"axis of a scalar", nil, axis(0), qdq.ErrAxis, "Shape must be at least rank 1 but is rank 0"},
+		// The spec's gaps.
+		{"non-scalar input_min with axis -1", []int{4}, given([]float64{-1, -1}, []float64{1}, -1), qdq.ErrRangeShape, "input_min must be a scalar"},
+		{"non-scalar input_max with axis -1", []int{4}, given([]float64{-1}, []float64{1, 2}, -1), qdq.ErrRangeShape, "input_max must be a scalar"},
+		{"per-channel input_min too short", []int{3, 2}, given([]float64{-1, -1}, []float64{1, 1, 1}, 0), qdq.ErrRangeShape, "input_min_tensor has incorrect size, was 2 expected 3"},
+		{"per-channel input_max too long", []int{3, 2}, given([]float64{-1, -1, -1}, []float64{1, 1, 1, 1}, 0), qdq.ErrRangeShape, "input_max_tensor has incorrect size, was 4 expected 3"},
+		{"per-channel input_min of a scalar shape", []int{3, 2}, given([]float64{-1}, []float64{1}, 0), qdq.ErrRangeShape, "was 1 expected 3"},
+		{"inverted range", []int{2}, given([]float64{1}, []float64{-1}, -1), qdq.ErrRange, "Invalid range: input_min 1 > input_max -1"},
+		{"inverted per-channel range", []int{2, 2}, given([]float64{-1, 2}, []float64{1, 1}, 0), qdq.ErrRange, "channel 1 of axis 0"},
+		{"NaN range", []int{2}, given([]float64{math.NaN()}, []float64{1}, -1), qdq.ErrRange, "input_min nan"},
+		{"num_bits 1 signed narrow", []int{2}, with(func(o *qdq.Options) { o.NumBits, o.NarrowRange = 1, true }), qdq.ErrNumBits, "leaves no quantization levels"},
+		{"num_bits 62 signed", []int{2}, bits(62, true), qdq.ErrNumBits, "62"},
+		{"num_bits 63 unsigned", []int{2}, bits(63, false), qdq.ErrNumBits, "63"},
+		{"num_bits 64", []int{2}, bits(64, false), qdq.ErrNumBits, "64"},
+		{"num_bits negative", []int{2}, bits(-8, true), qdq.ErrNumBits, "-8"},
+		{"num_bits huge", []int{2}, bits(math.MaxInt, false), qdq.ErrNumBits, fmt.Sprint(math.MaxInt)},
+		{"num_bits MinInt", []int{2}, bits(math.MinInt, true), qdq.ErrNumBits, fmt.Sprint(math.MinInt)},
+		{"round mode 7", []int{2}, with(func(o *qdq.Options) { o.RoundMode = 7 }), qdq.ErrRoundMode, "RoundMode(7)"},
+	}
+}
+
+// TestKnownBadInputs runs every known bad input on every backend and
+// entry point: a clear *qdq.Error of the right kind, nothing written.
+func TestKnownBadInputs(t *testing.T) {
+	engines := map[string]*qdq.Engine{"cpu": cpuEngine}
+	ref, err := qdq.NewEngine(qdq.Config{Backend: qdq.CPU, Reference: true})
+	require.NoError(t, err)
+	defer ref.Close()
+	engines["reference"] = ref
+	if g, err := qdq.NewEngine(qdq.Config{Backend: qdq.GPU}); err == nil {
+		defer g.Close()
+		engines["gpu"] = g
+	} else if requireGPU() {
+		t.Fatalf("QDQ_REQUIRE_GPU is set but: %v", err)
+	}
+	for _, bad := range knownBadInputs() {
+		for _, dtype := range qdqtest.DTypes {
+			n := 1
+			for _, d := range bad.shape {
+				n *= d
+			}
+			vals := make([]float64, n)
+			for i := range vals {
+				vals[i] = float64(i) - 1.5
+			}
+			in := qdqtest.Tensor(t, dtype, bad.shape, vals)
+			check := func(how string, err error) {
+				t.Helper()
+				require.Error(t, err, "%s, %v, %s", bad.name, dtype, how)
+				var qe *qdq.Error
+				require.ErrorAs(t, err, &qe, "%s, %v, %s: %v", bad.name, dtype, how, err)
+				assert.ErrorIs(t, err, bad.kind, "%s, %v, %s: %v", bad.name, dtype, how, err)
+				assert.Contains(t, err.Error(), bad.msg, "%s, %v, %s", bad.name, dtype, how)
+			}
+			for name, e := range engines {
+				out := qdqtest.Tensor(t, dtype, bad.shape, vals) // must stay as it is
+				_, err := e.RunInto(context.Background(), out, in, bad.opts)
+				check(name+" RunInto", err)
+				assert.Equal(t, vals, qdqtest.Values(out), "%s, %v: the output was written", bad.name, dtype)
+				_, _, err = e.Run(context.Background(), in, bad.opts)
+				check(name+" Run", err)
+				_, err = e.RunBatch(context.Background(), []qdq.Job{{In: in, Out: qdq.ZerosLike(in), Options: qdq.DefaultOptions()}, {In: in, Out: out, Options: bad.opts}})
+				check(name+" RunBatch", err)
+			}
+		}
+	}
+}
+
+// TestSharedEngineUnderLoad shares one engine of each backend between 32
+// goroutines running every dtype, per tensor and along each axis, with
+// ranges found and given: every result must be the reference's, bit for
+// bit (run with -race in CI).
+func TestSharedEngineUnderLoad(t *testing.T) {
+	backends := []qdq.Backend{qdq.CPU, qdq.GPU}
+	for _, backend := range backends {
+		t.Run(backend.String(), func(t *testing.T) {
+			var e *qdq.Engine
+			if backend == qdq.GPU {
+				e = gpuEngine(t)
+			} else {
+				e = engineFor(t, backend)
+			}
+			const goroutines = 32
+			calls := 6
+			if testing.Short() {
+				calls = 2
+			}
+			var wg sync.WaitGroup
+			errs := make(chan error, goroutines)
+			for g := range goroutines {
+				wg.Go(func() {
+					dtype := qdqtest.DTypes[g%len(qdqtest.DTypes)]
+					shape := []int{3 + g%5, 64 + 17*g, 2}
+					n := shape[0] * shape[1] * shape[2]
+					vals := make([]float64, n)
+					for i := range vals {
+						vals[i] = math.Sin(float64(i*(g+3))) * float64(1+g%7)
+					}
+					in := qdqtest.Tensor(t, dtype, shape, vals)
+					for c := range calls {
+						o := qdq.DefaultOptions()
+						o.Axis = (g+c)%4 - 1
+						o.NumBits = 2 + (g+c)%14
+						if c%3 == 2 {
+							depth := 1
+							if o.Axis >= 0 {
+								depth = shape[o.Axis]
+							}
+							o.RangeGiven = true
+							for range depth {
+								o.InputMin, o.InputMax = append(o.InputMin, -0.5), append(o.InputMax, 0.75)
+							}
+						}
+						got, res, err := e.Run(context.Background(), in, o)
+						if err != nil {
+							errs <- fmt.Errorf("goroutine %d call %d: %w", g, c, err)
+							return
+						}
+						want, wantRes, err := qdqtest.Reference(t, in, o)
+						if err != nil {
+							errs <- err
+							return
+						}
+						if i, ok := qdqtest.Same(want, got); !ok {
+							errs <- fmt.Errorf("goroutine %d call %d (%v, axis %d): element %d differs", g, c, dtype, o.Axis, i)
+							return
+						}
+						if len(res.Channels) != len(wantRes.Channels) {
+							errs <- fmt.Errorf("goroutine %d call %d: %d channels, want %d", g, c, len(res.Channels), len(wantRes.Channels))
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// TestEnginesOpenAndClose creates and closes 200 engines of each backend,
+// each running a call: no goroutine may be left (the package's TestMain
+// checks with goleak), and the Go heap must not grow with the count. Under
+// the validation layer (make test-validation) an engine that leaked a
+// Vulkan object at Close would be reported there.
+func TestEnginesOpenAndClose(t *testing.T) {
+	count := 200
+	if testing.Short() {
+		count = 40
+	}
+	in := qdqtest.Tensor(t, qdq.F32, []int{4, 256}, make([]float64, 1024))
+	for _, backend := range []qdq.Backend{qdq.CPU, qdq.GPU} {
+		if backend == qdq.GPU {
+			gpuEngine(t) // skips or fails without a device, as the rules say
+		}
+		run := func(k int) {
+			for range k {
+				e, err := qdq.NewEngine(qdq.Config{Backend: backend})
+				require.NoError(t, err)
+				_, _, err = e.Run(context.Background(), in, qdq.DefaultOptions())
+				require.NoError(t, err)
+				require.NoError(t, e.Close())
+				_, _, err = e.Run(context.Background(), in, qdq.DefaultOptions())
+				require.ErrorIs(t, err, qdq.ErrClosed)
+			}
+		}
+		run(count / 4) // warm up: pools, pipeline caches of the driver
+		before := heapInUse()
+		run(count)
+		after := heapInUse()
+		grown := int64(after) - int64(before)
+		t.Logf("%v: %d engines, heap in use %d -> %d bytes (%+d)", backend, count, before, after, grown)
+		assert.Less(t, grown, int64(4<<20), "%v: the heap grew by %d bytes over %d engines", backend, grown, count)
+	}
+}
+
+// heapInUse returns the live heap after a collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
+
+// requireGPU reports whether QDQ_REQUIRE_GPU asks GPU tests to fail rather
+// than skip without a device.
+func requireGPU() bool { return os.Getenv("QDQ_REQUIRE_GPU") != "" }
