@@ -1,7 +1,8 @@
 # qdq: fake quantization, bit for bit as TensorFlow.
 #
 #   make demo    build qdq and fake-quantize the bundled sample
-#   make test    vet and test the portable and the SIMD builds
+#   make test    vet and test the portable and the SIMD builds, with the race detector too
+#   make soak    10,000 calls per backend and 10 minutes of each fuzz target (not in CI)
 #   make bench   Go benchmarks and the qdq bench table
 #   make bench-file  qdq run on a generated 2 GiB file against cp: time and peak RSS
 #   make lint    staticcheck, pinned in tools.mod
@@ -25,7 +26,7 @@ TMP       := $(or $(TMPDIR),/tmp)
 # bench-file's weight file: BENCHMIB MiB of F32 data in 8 tensors.
 BENCHMIB  ?= 2048
 
-.PHONY: all build shaders demo test test-portable test-simd test-validation vet bench bench-file lint fuzz clean
+.PHONY: all build shaders demo test test-portable test-simd test-race test-validation vet bench bench-file lint fuzz soak clean
 
 all: build
 
@@ -56,7 +57,7 @@ demo: build
 	@echo "== the same model, 4-bit per output channel (axis 0), report in $(TMP)/qdq-demo-report.json =="
 	$(BIN) run -axis 0 -bits 4 -report $(TMP)/qdq-demo-report.json testdata/model.safetensors $(TMP)/qdq-demo-model.safetensors
 
-test: vet test-portable test-simd test-validation
+test: vet test-portable test-simd test-race test-validation
 	$(GO) run ./testdata/gen -check
 
 vet:
@@ -72,11 +73,16 @@ test-portable:
 test-simd:
 	$(SIMD) $(GO) test -count=1 ./...
 
+# Every package under the race detector (CPU and lavapipe paths), in short
+# mode: the exhaustive 2^32 sweeps are left to the other runs.
+test-race:
+	$(GO) test -race -short -count=1 ./...
+
 # The Vulkan tests again under the Khronos validation layer, which must
 # report nothing.
 test-validation:
 	@VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation $(GO) test -count=1 -v ./gpu > .validation.log 2>&1 || { cat .validation.log; exit 1; }
-	@VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation $(GO) test -count=1 -v -short -run 'GPU|Vulkan|QuantizeFile' . >> .validation.log 2>&1 || { cat .validation.log; exit 1; }
+	@VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation $(GO) test -count=1 -v -short -run 'GPU|Vulkan|QuantizeFile|Engines|SharedEngine|KnownBad|Soak' . >> .validation.log 2>&1 || { cat .validation.log; exit 1; }
 	@if grep -E "Validation (Error|Warning)" .validation.log; then exit 1; fi
 	@grep -q "^ok" .validation.log && rm -f .validation.log && echo "validation layer: clean"
 
@@ -113,6 +119,14 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzOptions$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
 	$(GO) test -run '^$$' -fuzz '^FuzzReadHeader$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/safetensors
 	$(GO) test -run '^$$' -fuzz '^FuzzQuantizeFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
+
+# The long runs: TestSoak with 10,000 calls on each backend (heap and
+# resident-set growth printed), then every fuzz target for FUZZTIME
+# (10 minutes unless set). The README records the last results.
+soak:
+	@QDQ_SOAK=1 $(GO) test -count=1 -v -run '^(TestSoak|TestEnginesOpenAndClose)$$' . > .soak.log 2>&1 || { cat .soak.log; exit 1; }
+	@grep -E 'calls:|engines,' .soak.log; rm -f .soak.log
+	$(MAKE) fuzz FUZZTIME=$(or $(filter-out 60s,$(FUZZTIME)),10m)
 
 clean:
 	rm -rf bin

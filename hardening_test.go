@@ -253,3 +253,71 @@ func heapInUse() uint64 {
 // requireGPU reports whether QDQ_REQUIRE_GPU asks GPU tests to fail rather
 // than skip without a device.
 func requireGPU() bool { return os.Getenv("QDQ_REQUIRE_GPU") != "" }
+
+// TestSoak makes many sequential calls on one engine of each backend:
+// the Go heap and the resident set must not grow with the count. It
+// makes 500 calls on the CPU and 100 on the GPU (lavapipe takes some 40 ms
+// a call); QDQ_SOAK=1 (make soak) makes 10,000 on each and prints the
+// growth for the README.
+func TestSoak(t *testing.T) {
+	soak := os.Getenv("QDQ_SOAK") != ""
+	vals := make([]float64, 3*4096)
+	for i := range vals {
+		vals[i] = math.Cos(float64(i))
+	}
+	for _, backend := range []qdq.Backend{qdq.CPU, qdq.GPU} {
+		t.Run(backend.String(), func(t *testing.T) {
+			var e *qdq.Engine
+			calls := 500
+			if backend == qdq.GPU {
+				e, calls = gpuEngine(t), 100
+			} else {
+				e = engineFor(t, backend)
+			}
+			switch {
+			case soak:
+				calls = 10_000
+			case testing.Short():
+				calls /= 5
+			}
+			ins := make([]qdq.Tensor, len(qdqtest.DTypes))
+			outs := make([]qdq.Tensor, len(qdqtest.DTypes))
+			for i, d := range qdqtest.DTypes {
+				ins[i] = qdqtest.Tensor(t, d, []int{3, 4096}, vals)
+				outs[i] = qdq.ZerosLike(ins[i])
+			}
+			run := func(k int) {
+				for c := range k {
+					o := qdq.DefaultOptions()
+					o.Axis = c%3 - 1
+					i := c % len(ins)
+					_, err := e.RunInto(context.Background(), outs[i], ins[i], o)
+					require.NoError(t, err)
+				}
+			}
+			run(calls / 10) // warm up: buffers, pipelines, pools
+			heap0, rss0 := heapInUse(), residentSet()
+			run(calls)
+			heap1, rss1 := heapInUse(), residentSet()
+			t.Logf("%v: %d calls: heap in use %+d bytes, resident set %+d KiB", backend, calls, int64(heap1)-int64(heap0), (rss1-rss0)/1024)
+			assert.Less(t, int64(heap1)-int64(heap0), int64(1<<20), "the heap grows with the calls")
+			if rss0 > 0 {
+				assert.Less(t, rss1-rss0, int64(32<<20), "the resident set grows with the calls")
+			}
+		})
+	}
+}
+
+// residentSet returns the process's resident set in bytes from
+// /proc/self/statm, or 0 where there is none.
+func residentSet() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	var size, rss int64
+	if _, err := fmt.Sscan(string(b), &size, &rss); err != nil {
+		return 0
+	}
+	return rss * int64(os.Getpagesize())
+}
