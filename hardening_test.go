@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -320,4 +322,121 @@ func residentSet() int64 {
 		return 0
 	}
 	return rss * int64(os.Getpagesize())
+}
+
+// TestCancellationIsPrompt cancels large runs partway: each must return
+// an error wrapping context.Canceled within 100 ms of the work item (CPU
+// work item, GPU chunk, file piece) in progress, leave no output file,
+// and leave the engine usable (goleak checks that no goroutine stays).
+func TestCancellationIsPrompt(t *testing.T) {
+	// slack is the 100 ms the issue allows, plus room for a busy machine
+	// under the race detector.
+	slack := 100 * time.Millisecond
+	if raceEnabled {
+		slack *= 5
+	}
+	check := func(t *testing.T, what string, item time.Duration, run func(ctx context.Context) error) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		var cancelled time.Time
+		var once sync.Once
+		stop := func() { once.Do(func() { cancelled = time.Now(); cancel() }) }
+		timer := time.AfterFunc(2*item+10*time.Millisecond, stop)
+		defer timer.Stop()
+		err := run(ctxWithStop{ctx, stop})
+		returned := time.Now()
+		stop()
+		require.ErrorIs(t, err, context.Canceled, "%s", what)
+		late := returned.Sub(cancelled)
+		t.Logf("%s: returned %v after the cancel (a work item takes %v)", what, late.Round(time.Microsecond), item.Round(time.Microsecond))
+		assert.Less(t, late, item+slack, "%s stopped %v after the cancel", what, late)
+	}
+
+	t.Run("cpu", func(t *testing.T) {
+		e := engineFor(t, qdq.CPU)
+		const n = 1 << 25
+		in, err := qdq.NewTensor([]int{n}, make([]float32, n))
+		require.NoError(t, err)
+		out := qdq.ZerosLike(in)
+		// A work item is about n/(8*workers) elements: time a call of that
+		// size.
+		part, err := qdq.NewTensor([]int{n / 16}, make([]float32, n/16))
+		require.NoError(t, err)
+		start := time.Now()
+		_, err = e.RunInto(context.Background(), part, part, qdq.DefaultOptions())
+		require.NoError(t, err)
+		item := time.Since(start)
+		check(t, "a 32Mi-element call", item, func(ctx context.Context) error {
+			for {
+				if _, err := e.RunInto(ctx, out, in, qdq.DefaultOptions()); err != nil {
+					return err
+				}
+			}
+		})
+		_, err = e.RunInto(context.Background(), out, in, qdq.DefaultOptions())
+		require.NoError(t, err, "the engine still works")
+	})
+
+	t.Run("gpu", func(t *testing.T) {
+		t.Setenv("QDQ_VULKAN_MAX_CHUNK", fmt.Sprint(1<<20)) // many chunks
+		e := gpuEngine(t)
+		const n = 1 << 22
+		in, err := qdq.NewTensor([]int{n}, make([]float32, n))
+		require.NoError(t, err)
+		out := qdq.ZerosLike(in)
+		chunk, err := qdq.NewTensor([]int{1 << 18}, make([]float32, 1<<18))
+		require.NoError(t, err)
+		start := time.Now()
+		_, err = e.RunInto(context.Background(), chunk, chunk, qdq.DefaultOptions())
+		require.NoError(t, err)
+		item := time.Since(start)
+		check(t, "a 16-chunk GPU call", item, func(ctx context.Context) error {
+			for {
+				if _, err := e.RunInto(ctx, out, in, qdq.DefaultOptions()); err != nil {
+					return err
+				}
+			}
+		})
+		_, err = e.RunInto(context.Background(), out, in, qdq.DefaultOptions())
+		require.NoError(t, err, "the engine still works")
+	})
+
+	t.Run("file", func(t *testing.T) {
+		dir := t.TempDir()
+		src, dst := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
+		var tensors []modelTensor
+		for i := range 4 {
+			tensors = append(tensors, modelTensor{fmt.Sprintf("w%d", i), "F32", []int{2048, 2048}, make([]byte, 16<<20)})
+		}
+		writeModel(t, src, tensors, nil)
+		tensors = nil
+		e := engineFor(t, qdq.CPU)
+		fo := qdq.FileOptions{Options: qdq.DefaultOptions(), MemoryLimit: 8 << 20}
+		// A piece is 1 MiB here: time the whole file and divide.
+		start := time.Now()
+		_, err := e.QuantizeFile(context.Background(), dst, src, fo)
+		require.NoError(t, err)
+		require.NoError(t, os.Remove(dst))
+		item := time.Since(start) / 64
+		check(t, "a 64 MiB file", item, func(ctx context.Context) error {
+			fo := fo
+			fo.Progress = func(p qdq.Progress) {
+				if p.Bytes > p.TotalBytes/3 {
+					ctx.(ctxWithStop).stop()
+				}
+			}
+			_, err := e.QuantizeFile(ctx, dst, src, fo)
+			return err
+		})
+		_, err = os.Stat(dst)
+		assert.ErrorIs(t, err, os.ErrNotExist, "no output after a cancel")
+		left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp"))
+		assert.Empty(t, left)
+	})
+}
+
+// ctxWithStop is a context that its user can cancel from inside the run.
+type ctxWithStop struct {
+	context.Context
+	stop func()
 }
