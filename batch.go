@@ -92,10 +92,14 @@ func (e *Engine) batchGPU(ctx context.Context, jobs []Job, calls []call, results
 				return e.gpu.BatchFloat32(ctx, dtype.String(), cs)
 			})
 		}
-		if err != nil {
-			if errors.Is(err, gpu.ErrClosed) {
-				return newError(ErrClosed, "engine is closed")
-			}
+		switch {
+		case err == nil:
+		case errors.Is(err, gpu.ErrClosed):
+			return newError(ErrClosed, "engine is closed")
+		case errors.Is(err, gpu.ErrDevice):
+			// The jobs not done run alone, each on the device or, if it
+			// fails again, on the CPU.
+		default:
 			return fmt.Errorf("qdq: batch: %w", err)
 		}
 	}

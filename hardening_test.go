@@ -440,3 +440,72 @@ type ctxWithStop struct {
 	context.Context
 	stop func()
 }
+
+// TestGPUFaults makes the GPU fail on purpose (gpu.FaultEnv): out of
+// memory at an allocation, a failed submission, a device lost mid-batch.
+// No wrong output is ever returned or written: a call the device fails
+// runs again on the CPU and says so in Result.Fallback, and the engine
+// stays usable, on the GPU after a passing fault and on the CPU once the
+// device is lost.
+func TestGPUFaults(t *testing.T) {
+	gpuEngine(t) // skips or fails without a device, as the rules say
+	vals := make([]float64, 4*5000)
+	for i := range vals {
+		vals[i] = math.Sin(float64(i) / 7)
+	}
+	for _, tc := range []struct {
+		fault string
+		lost  bool
+	}{
+		{"vkAllocateMemory@1", false},
+		{"vkCreateComputePipelines@2", false},
+		{"vkQueueSubmit@1", false},
+		{"vkWaitForFences@2", true},
+	} {
+		t.Run(tc.fault, func(t *testing.T) {
+			t.Setenv("QDQ_VULKAN_FAULT", tc.fault)
+			e := gpuEngine(t)
+			for i, dtype := range qdqtest.DTypes {
+				in := qdqtest.Tensor(t, dtype, []int{4, 5000}, vals)
+				o := qdq.DefaultOptions()
+				o.Axis = i%2 - 1
+				got, res, err := e.Run(context.Background(), in, o)
+				require.NoError(t, err, "%v", dtype)
+				want, _, err := qdqtest.Reference(t, in, o)
+				require.NoError(t, err)
+				at, same := qdqtest.Same(want, got)
+				require.True(t, same, "%v: element %d differs after a fault", dtype, at)
+				if res.Backend == qdq.CPU && dtype != qdq.F64 {
+					assert.Contains(t, res.Fallback, "gpu: ", "%v: the fallback says why", dtype)
+				}
+			}
+			// A batch after the fault, and a weight file.
+			jobs := batchJobs(t)
+			_, err := e.RunBatch(context.Background(), jobs)
+			require.NoError(t, err)
+			for i, j := range jobs {
+				want, _, err := qdqtest.Reference(t, j.In, j.Options)
+				require.NoError(t, err)
+				_, same := qdqtest.Same(want, j.Out)
+				assert.True(t, same, "batch job %d", i)
+			}
+			dir := t.TempDir()
+			src := filepath.Join(dir, "in.safetensors")
+			in := writeModel(t, src, testModel(9), nil)
+			fo := qdq.FileOptions{Options: qdq.DefaultOptions()}
+			rep, err := e.QuantizeFile(context.Background(), filepath.Join(dir, "gpu.safetensors"), src, fo)
+			require.NoError(t, err)
+			out, err := os.ReadFile(filepath.Join(dir, "gpu.safetensors"))
+			require.NoError(t, err)
+			checkFile(t, in, out, fo, rep)
+			_, res, err := e.Run(context.Background(), qdqtest.Tensor(t, qdq.F32, []int{4, 5000}, vals), qdq.DefaultOptions())
+			require.NoError(t, err)
+			if tc.lost {
+				assert.Equal(t, qdq.CPU, res.Backend, "a lost device runs nothing more")
+				assert.Contains(t, res.Fallback, "device lost")
+			} else {
+				assert.Equal(t, qdq.GPU, res.Backend, "the GPU runs again after a passing fault")
+			}
+		})
+	}
+}

@@ -374,9 +374,11 @@ func (e *Engine) run(ctx context.Context, out, in Tensor, c call) (Result, error
 			return Result{Backend: GPU, Channels: ch, KernelTime: stats.Kernel}, nil
 		case errors.Is(err, gpu.ErrClosed):
 			return Result{}, newError(ErrClosed, "engine is closed")
-		case !errors.Is(err, gpu.ErrInexact):
+		case !errors.Is(err, gpu.ErrInexact) && !errors.Is(err, gpu.ErrDevice):
 			return Result{}, fmt.Errorf("qdq: %w", err)
 		}
+		// Not exact on the device, or the device failed (out of memory,
+		// lost): the CPU computes the whole output again.
 		fallback = err.Error()
 	}
 	switch in.dtype {

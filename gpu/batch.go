@@ -47,6 +47,9 @@ func batch[C cpu.Float](ctx context.Context, c *Context, f format[C], calls []*C
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if c.lost.Load() {
+		return ErrDeviceLost
+	}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()

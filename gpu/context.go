@@ -11,11 +11,14 @@ import "C"
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -60,6 +63,10 @@ type Context struct {
 	made     int            // lanes created
 	inflight sync.WaitGroup // calls holding or waiting for a lane
 	closed   bool
+	// lost is set once the device is lost, or a wait for it failed:
+	// every later call fails with ErrDeviceLost.
+	lost   atomic.Bool
+	faults *faultPlan // FaultEnv's failures, or nil
 }
 
 // lanes is how many calls a context runs at once.
@@ -109,8 +116,13 @@ func Open(allowCPU bool) (*Context, error) {
 	if os.Getenv(NoSubgroupsEnv) == "1" {
 		d.SubgroupArithmetic = false
 	}
+	faults, err := parseFaults(os.Getenv(FaultEnv))
+	if err != nil {
+		in.close()
+		return nil, err
+	}
 	c := &Context{in: in, info: d, modules: map[string]vk.ShaderModule{}, pipelines: map[pipelineKey]vk.Pipeline{},
-		lanes: make(chan *lane, lanes)}
+		lanes: make(chan *lane, lanes), faults: faults}
 	if err := c.init(phys[d.Index]); err != nil {
 		c.Close()
 		return nil, err
@@ -135,7 +147,87 @@ func vkErr(call string, res vk.Result) error {
 	if res == vk.Success {
 		return nil
 	}
-	return fmt.Errorf("gpu: %s: %w", call, vk.Error(res))
+	return &vkError{call, res}
+}
+
+// vkError is a failed Vulkan call. It is an ErrDevice, and an
+// ErrDeviceLost when the device was lost.
+type vkError struct {
+	call string
+	res  vk.Result
+}
+
+func (e *vkError) Error() string { return fmt.Sprintf("gpu: %s: %v", e.call, vk.Error(e.res)) }
+
+func (e *vkError) Is(target error) bool {
+	return target == ErrDevice || (target == ErrDeviceLost && e.res == vk.ErrorDeviceLost)
+}
+
+// FaultEnv names Vulkan calls a context fails on purpose, for tests of
+// what follows a failure: a comma-separated list of NAME (every call of
+// that name) or NAME@N (its N-th call, counting from 1), such as
+// "vkAllocateMemory@2,vkWaitForFences@1". vkWaitForFences fails with
+// VK_ERROR_DEVICE_LOST, every other call with
+// VK_ERROR_OUT_OF_DEVICE_MEMORY; the call itself is not made.
+const FaultEnv = "QDQ_VULKAN_FAULT"
+
+// faultPlan is a parsed FaultEnv.
+type faultPlan struct {
+	mu    sync.Mutex
+	at    map[string]int // the call to fail; 0 for every one
+	count map[string]int // calls so far
+}
+
+// parseFaults parses a FaultEnv value; nil means no faults.
+func parseFaults(s string) (*faultPlan, error) {
+	if s == "" {
+		return nil, nil
+	}
+	p := &faultPlan{at: map[string]int{}, count: map[string]int{}}
+	for _, item := range strings.Split(s, ",") {
+		name, n, found := strings.Cut(strings.TrimSpace(item), "@")
+		at := 0
+		if found {
+			v, err := strconv.Atoi(n)
+			if err != nil || v < 1 {
+				return nil, fmt.Errorf("gpu: %s=%q: %q is not NAME or NAME@N with N >= 1", FaultEnv, s, item)
+			}
+			at = v
+		}
+		p.at[name] = at
+	}
+	return p, nil
+}
+
+// fails counts a call of name and reports the result it must fail with,
+// or Success.
+func (p *faultPlan) fails(name string) vk.Result {
+	if p == nil {
+		return vk.Success
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at, ok := p.at[name]
+	if !ok {
+		return vk.Success
+	}
+	p.count[name]++
+	if at != 0 && p.count[name] != at {
+		return vk.Success
+	}
+	if name == "vkWaitForFences" {
+		return vk.ErrorDeviceLost
+	}
+	return vk.ErrorOutOfDeviceMemory
+}
+
+// vkCall makes the Vulkan call name through f, unless the context's
+// fault plan fails it.
+func (c *Context) vkCall(name string, f func() vk.Result) error {
+	if res := c.faults.fails(name); res != vk.Success {
+		return vkErr(name, res)
+	}
+	return vkErr(name, f())
 }
 
 func (c *Context) init(phys vk.PhysicalDevice) error {
@@ -178,7 +270,7 @@ func (c *Context) init(phys vk.PhysicalDevice) error {
 		}},
 	}
 	var dev vk.Device
-	if err := vkErr("vkCreateDevice", vk.CreateDevice(phys, &info, nil, &dev)); err != nil {
+	if err := c.vkCall("vkCreateDevice", func() vk.Result { return vk.CreateDevice(phys, &info, nil, &dev) }); err != nil {
 		return err
 	}
 	c.dev = dev
@@ -194,26 +286,32 @@ func (c *Context) init(phys vk.PhysicalDevice) error {
 		}
 	}
 	var setLayout vk.DescriptorSetLayout
-	if err := vkErr("vkCreateDescriptorSetLayout", vk.CreateDescriptorSetLayout(c.dev, &vk.DescriptorSetLayoutCreateInfo{
-		SType: vk.StructureTypeDescriptorSetLayoutCreateInfo, BindingCount: 3, PBindings: bindings,
-	}, nil, &setLayout)); err != nil {
+	if err := c.vkCall("vkCreateDescriptorSetLayout", func() vk.Result {
+		return vk.CreateDescriptorSetLayout(c.dev, &vk.DescriptorSetLayoutCreateInfo{
+			SType: vk.StructureTypeDescriptorSetLayoutCreateInfo, BindingCount: 3, PBindings: bindings,
+		}, nil, &setLayout)
+	}); err != nil {
 		return err
 	}
 	c.setLayout = setLayout
 	var layout vk.PipelineLayout
-	if err := vkErr("vkCreatePipelineLayout", vk.CreatePipelineLayout(c.dev, &vk.PipelineLayoutCreateInfo{
-		SType:          vk.StructureTypePipelineLayoutCreateInfo,
-		SetLayoutCount: 1, PSetLayouts: []vk.DescriptorSetLayout{c.setLayout},
-		PushConstantRangeCount: 1,
-		PPushConstantRanges:    []vk.PushConstantRange{{StageFlags: vk.ShaderStageFlags(vk.ShaderStageComputeBit), Size: 4 * pushWords}},
-	}, nil, &layout)); err != nil {
+	if err := c.vkCall("vkCreatePipelineLayout", func() vk.Result {
+		return vk.CreatePipelineLayout(c.dev, &vk.PipelineLayoutCreateInfo{
+			SType:          vk.StructureTypePipelineLayoutCreateInfo,
+			SetLayoutCount: 1, PSetLayouts: []vk.DescriptorSetLayout{c.setLayout},
+			PushConstantRangeCount: 1,
+			PPushConstantRanges:    []vk.PushConstantRange{{StageFlags: vk.ShaderStageFlags(vk.ShaderStageComputeBit), Size: 4 * pushWords}},
+		}, nil, &layout)
+	}); err != nil {
 		return err
 	}
 	c.layout = layout
 	var cache vk.PipelineCache
-	if err := vkErr("vkCreatePipelineCache", vk.CreatePipelineCache(c.dev, &vk.PipelineCacheCreateInfo{
-		SType: vk.StructureTypePipelineCacheCreateInfo,
-	}, nil, &cache)); err != nil {
+	if err := c.vkCall("vkCreatePipelineCache", func() vk.Result {
+		return vk.CreatePipelineCache(c.dev, &vk.PipelineCacheCreateInfo{
+			SType: vk.StructureTypePipelineCacheCreateInfo,
+		}, nil, &cache)
+	}); err != nil {
 		return err
 	}
 	c.cache = cache
@@ -237,39 +335,49 @@ func (c *Context) init(phys vk.PhysicalDevice) error {
 func (c *Context) newLane() (*lane, error) {
 	ln := &lane{buffers: map[string]*buffer{}}
 	var descPool vk.DescriptorPool
-	if err := vkErr("vkCreateDescriptorPool", vk.CreateDescriptorPool(c.dev, &vk.DescriptorPoolCreateInfo{
-		SType: vk.StructureTypeDescriptorPoolCreateInfo, MaxSets: 3 * maxBatch, PoolSizeCount: 1,
-		PPoolSizes: []vk.DescriptorPoolSize{{Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: 9 * maxBatch}},
-	}, nil, &descPool)); err != nil {
+	if err := c.vkCall("vkCreateDescriptorPool", func() vk.Result {
+		return vk.CreateDescriptorPool(c.dev, &vk.DescriptorPoolCreateInfo{
+			SType: vk.StructureTypeDescriptorPoolCreateInfo, MaxSets: 3 * maxBatch, PoolSizeCount: 1,
+			PPoolSizes: []vk.DescriptorPoolSize{{Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: 9 * maxBatch}},
+		}, nil, &descPool)
+	}); err != nil {
 		return ln, err
 	}
 	ln.descPool = descPool
 	var cmdPool vk.CommandPool
-	if err := vkErr("vkCreateCommandPool", vk.CreateCommandPool(c.dev, &vk.CommandPoolCreateInfo{
-		SType: vk.StructureTypeCommandPoolCreateInfo, QueueFamilyIndex: c.family,
-		Flags: vk.CommandPoolCreateFlags(vk.CommandPoolCreateResetCommandBufferBit),
-	}, nil, &cmdPool)); err != nil {
+	if err := c.vkCall("vkCreateCommandPool", func() vk.Result {
+		return vk.CreateCommandPool(c.dev, &vk.CommandPoolCreateInfo{
+			SType: vk.StructureTypeCommandPoolCreateInfo, QueueFamilyIndex: c.family,
+			Flags: vk.CommandPoolCreateFlags(vk.CommandPoolCreateResetCommandBufferBit),
+		}, nil, &cmdPool)
+	}); err != nil {
 		return ln, err
 	}
 	ln.cmdPool = cmdPool
 	cmds := make([]vk.CommandBuffer, 1)
-	if err := vkErr("vkAllocateCommandBuffers", vk.AllocateCommandBuffers(c.dev, &vk.CommandBufferAllocateInfo{
-		SType: vk.StructureTypeCommandBufferAllocateInfo, CommandPool: ln.cmdPool,
-		Level: vk.CommandBufferLevelPrimary, CommandBufferCount: 1,
-	}, cmds)); err != nil {
+	if err := c.vkCall("vkAllocateCommandBuffers", func() vk.Result {
+		return vk.AllocateCommandBuffers(c.dev, &vk.CommandBufferAllocateInfo{
+			SType: vk.StructureTypeCommandBufferAllocateInfo, CommandPool: ln.cmdPool,
+			Level: vk.CommandBufferLevelPrimary, CommandBufferCount: 1,
+		}, cmds)
+	}); err != nil {
 		return ln, err
 	}
 	ln.cmd = cmds[0]
 	var fence vk.Fence
-	if err := vkErr("vkCreateFence", vk.CreateFence(c.dev, &vk.FenceCreateInfo{SType: vk.StructureTypeFenceCreateInfo}, nil, &fence)); err != nil {
+	if err := c.vkCall("vkCreateFence", func() vk.Result {
+		return vk.CreateFence(c.dev, &vk.FenceCreateInfo{SType: vk.StructureTypeFenceCreateInfo}, nil, &fence)
+	}); err != nil {
 		return ln, err
 	}
 	ln.fence = fence
 	if c.timestampPeriod > 0 {
 		var queries vk.QueryPool
-		if err := vkErr("vkCreateQueryPool", vk.CreateQueryPool(c.dev, &vk.QueryPoolCreateInfo{
-			SType: vk.StructureTypeQueryPoolCreateInfo, QueryType: vk.QueryTypeTimestamp, QueryCount: 2,
-		}, nil, &queries)); err != nil {
+		if err := c.vkCall("vkCreateQueryPool", func() vk.Result {
+			return vk.CreateQueryPool(c.dev, &vk.QueryPoolCreateInfo{
+				SType: vk.StructureTypeQueryPoolCreateInfo, QueryType: vk.QueryTypeTimestamp, QueryCount: 2,
+			}, nil, &queries)
+		}); err != nil {
 			return ln, err
 		}
 		ln.queries = queries
@@ -369,9 +477,11 @@ func (c *Context) pipeline(module string, round, clamp uint32) (vk.Pipeline, err
 		if err != nil {
 			return nil, err
 		}
-		if err := vkErr("vkCreateShaderModule", vk.CreateShaderModule(c.dev, &vk.ShaderModuleCreateInfo{
-			SType: vk.StructureTypeShaderModuleCreateInfo, CodeSize: uint(4 * len(words)), PCode: words,
-		}, nil, &mod)); err != nil {
+		if err := c.vkCall("vkCreateShaderModule", func() vk.Result {
+			return vk.CreateShaderModule(c.dev, &vk.ShaderModuleCreateInfo{
+				SType: vk.StructureTypeShaderModuleCreateInfo, CodeSize: uint(4 * len(words)), PCode: words,
+			}, nil, &mod)
+		}); err != nil {
 			return nil, err
 		}
 		c.modules[module] = mod
@@ -400,10 +510,12 @@ func (c *Context) newBuffer(size int, mapped bool) (*buffer, error) {
 	size = max(16, (size+15)&^15)
 	var buf vk.Buffer
 	usage := vk.BufferUsageStorageBufferBit | vk.BufferUsageTransferSrcBit | vk.BufferUsageTransferDstBit
-	if err := vkErr("vkCreateBuffer", vk.CreateBuffer(c.dev, &vk.BufferCreateInfo{
-		SType: vk.StructureTypeBufferCreateInfo, Size: vk.DeviceSize(size),
-		Usage: vk.BufferUsageFlags(usage), SharingMode: vk.SharingModeExclusive,
-	}, nil, &buf)); err != nil {
+	if err := c.vkCall("vkCreateBuffer", func() vk.Result {
+		return vk.CreateBuffer(c.dev, &vk.BufferCreateInfo{
+			SType: vk.StructureTypeBufferCreateInfo, Size: vk.DeviceSize(size),
+			Usage: vk.BufferUsageFlags(usage), SharingMode: vk.SharingModeExclusive,
+		}, nil, &buf)
+	}); err != nil {
 		return nil, err
 	}
 	b := &buffer{buf: buf, size: size}
@@ -416,20 +528,22 @@ func (c *Context) newBuffer(size int, mapped bool) (*buffer, error) {
 		return nil, fmt.Errorf("%w: %s has no suitable memory for storage buffers", ErrNoVulkan, c.info.Name)
 	}
 	var mem vk.DeviceMemory
-	if err := vkErr("vkAllocateMemory", vk.AllocateMemory(c.dev, &vk.MemoryAllocateInfo{
-		SType: vk.StructureTypeMemoryAllocateInfo, AllocationSize: req.Size, MemoryTypeIndex: uint32(index),
-	}, nil, &mem)); err != nil {
+	if err := c.vkCall("vkAllocateMemory", func() vk.Result {
+		return vk.AllocateMemory(c.dev, &vk.MemoryAllocateInfo{
+			SType: vk.StructureTypeMemoryAllocateInfo, AllocationSize: req.Size, MemoryTypeIndex: uint32(index),
+		}, nil, &mem)
+	}); err != nil {
 		vk.DestroyBuffer(c.dev, b.buf, nil)
 		return nil, err
 	}
 	b.mem = mem
-	if err := vkErr("vkBindBufferMemory", vk.BindBufferMemory(c.dev, b.buf, b.mem, 0)); err != nil {
+	if err := c.vkCall("vkBindBufferMemory", func() vk.Result { return vk.BindBufferMemory(c.dev, b.buf, b.mem, 0) }); err != nil {
 		c.free(b)
 		return nil, err
 	}
 	if mapped {
 		var p unsafe.Pointer
-		if err := vkErr("vkMapMemory", vk.MapMemory(c.dev, b.mem, 0, vk.DeviceSize(size), 0, &p)); err != nil {
+		if err := c.vkCall("vkMapMemory", func() vk.Result { return vk.MapMemory(c.dev, b.mem, 0, vk.DeviceSize(size), 0, &p) }); err != nil {
 			c.free(b)
 			return nil, err
 		}
@@ -542,6 +656,13 @@ func (c *Context) barrier(ln *lane, toHost bool) {
 		SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit | vk.AccessTransferWriteBit), DstAccessMask: access}}, 0, nil, 0, nil)
 }
 
+// noteLoss marks the context lost when err says the device was.
+func (c *Context) noteLoss(err error) {
+	if errors.Is(err, ErrDeviceLost) {
+		c.lost.Store(true)
+	}
+}
+
 // submit records the steps in order, with a barrier between each, runs
 // them, waits, and adds the time the dispatches took on the device to
 // stats (when the queue has timestamps).
@@ -556,7 +677,7 @@ func (c *Context) submit(ln *lane, stats *Stats, steps []step) error {
 // submitStages is submit for stages of steps: the steps of one stage are
 // independent and may overlap on the device; a barrier separates stages.
 func (c *Context) submitStages(ln *lane, stats *Stats, stages [][]step) error {
-	if err := vkErr("vkResetDescriptorPool", vk.ResetDescriptorPool(c.dev, ln.descPool, 0)); err != nil {
+	if err := c.vkCall("vkResetDescriptorPool", func() vk.Result { return vk.ResetDescriptorPool(c.dev, ln.descPool, 0) }); err != nil {
 		return err
 	}
 	sets := make([][]vk.DescriptorSet, len(stages))
@@ -566,10 +687,12 @@ func (c *Context) submitStages(ln *lane, stats *Stats, stages [][]step) error {
 			if st.dispatch == nil {
 				continue
 			}
-			if err := vkErr("vkAllocateDescriptorSets", vk.AllocateDescriptorSets(c.dev, &vk.DescriptorSetAllocateInfo{
-				SType: vk.StructureTypeDescriptorSetAllocateInfo, DescriptorPool: ln.descPool,
-				DescriptorSetCount: 1, PSetLayouts: []vk.DescriptorSetLayout{c.setLayout},
-			}, &sets[si][i])); err != nil {
+			if err := c.vkCall("vkAllocateDescriptorSets", func() vk.Result {
+				return vk.AllocateDescriptorSets(c.dev, &vk.DescriptorSetAllocateInfo{
+					SType: vk.StructureTypeDescriptorSetAllocateInfo, DescriptorPool: ln.descPool,
+					DescriptorSetCount: 1, PSetLayouts: []vk.DescriptorSetLayout{c.setLayout},
+				}, &sets[si][i])
+			}); err != nil {
 				return err
 			}
 			writes := make([]vk.WriteDescriptorSet, 0, 3)
@@ -583,9 +706,11 @@ func (c *Context) submitStages(ln *lane, stats *Stats, stages [][]step) error {
 			vk.UpdateDescriptorSets(c.dev, uint32(len(writes)), writes, 0, nil)
 		}
 	}
-	if err := vkErr("vkBeginCommandBuffer", vk.BeginCommandBuffer(ln.cmd, &vk.CommandBufferBeginInfo{
-		SType: vk.StructureTypeCommandBufferBeginInfo, Flags: vk.CommandBufferUsageFlags(vk.CommandBufferUsageOneTimeSubmitBit),
-	})); err != nil {
+	if err := c.vkCall("vkBeginCommandBuffer", func() vk.Result {
+		return vk.BeginCommandBuffer(ln.cmd, &vk.CommandBufferBeginInfo{
+			SType: vk.StructureTypeCommandBufferBeginInfo, Flags: vk.CommandBufferUsageFlags(vk.CommandBufferUsageOneTimeSubmitBit),
+		})
+	}); err != nil {
 		return err
 	}
 	timed := ln.queries != vk.NullQueryPool && stats != nil
@@ -627,22 +752,31 @@ func (c *Context) submitStages(ln *lane, stats *Stats, stages [][]step) error {
 		}
 	}
 	c.barrier(ln, true)
-	if err := vkErr("vkEndCommandBuffer", vk.EndCommandBuffer(ln.cmd)); err != nil {
+	if err := c.vkCall("vkEndCommandBuffer", func() vk.Result { return vk.EndCommandBuffer(ln.cmd) }); err != nil {
+		vk.ResetCommandBuffer(ln.cmd, 0) // out of the recording state, for the next call
 		return err
 	}
 	c.queueMu.Lock()
-	res := vk.QueueSubmit(c.queue, 1, []vk.SubmitInfo{{
-		SType: vk.StructureTypeSubmitInfo, CommandBufferCount: 1, PCommandBuffers: []vk.CommandBuffer{ln.cmd},
-	}}, ln.fence)
+	err := c.vkCall("vkQueueSubmit", func() vk.Result {
+		return vk.QueueSubmit(c.queue, 1, []vk.SubmitInfo{{
+			SType: vk.StructureTypeSubmitInfo, CommandBufferCount: 1, PCommandBuffers: []vk.CommandBuffer{ln.cmd},
+		}}, ln.fence)
+	})
 	c.queueMu.Unlock()
-	if err := vkErr("vkQueueSubmit", res); err != nil {
+	if err != nil {
+		c.noteLoss(err)
 		return err
 	}
 	fences := []vk.Fence{ln.fence}
-	if err := vkErr("vkWaitForFences", vk.WaitForFences(c.dev, 1, fences, vk.True, math.MaxUint64)); err != nil {
+	if err := c.vkCall("vkWaitForFences", func() vk.Result { return vk.WaitForFences(c.dev, 1, fences, vk.True, math.MaxUint64) }); err != nil {
+		// The work may still be running, and the lane with it: the
+		// context takes no more calls.
+		c.lost.Store(true)
 		return err
 	}
-	if err := vkErr("vkResetFences", vk.ResetFences(c.dev, 1, fences)); err != nil {
+	if err := c.vkCall("vkResetFences", func() vk.Result { return vk.ResetFences(c.dev, 1, fences) }); err != nil {
+		// A fence left signalled would let the next wait return early.
+		c.lost.Store(true)
 		return err
 	}
 	if timed && first >= 0 {
@@ -872,6 +1006,9 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 	}
 	if r.Quant != nil {
 		return nil, fmt.Errorf("%w: parameters fixed beforehand (a tensor processed in pieces) run on the CPU", ErrInexact)
+	}
+	if c.lost.Load() {
+		return nil, ErrDeviceLost
 	}
 	c.mu.Lock()
 	if c.closed {

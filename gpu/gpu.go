@@ -47,6 +47,16 @@ type Call[C cpu.Float] struct {
 	Err error
 }
 
+// ErrDevice reports that the device failed a call: it ran out of memory,
+// or another Vulkan call failed. Nothing the call wrote may be used; the
+// caller can run it on the CPU instead. The Context stays usable unless
+// the error is also ErrDeviceLost.
+var ErrDevice = errors.New("gpu: device failure")
+
+// ErrDeviceLost reports that the device was lost (or stopped answering):
+// the Context fails every later call with it. It is an ErrDevice.
+var ErrDeviceLost = fmt.Errorf("%w: device lost", ErrDevice)
+
 // ErrInexact reports that a call cannot be computed bit-exactly on the
 // device (for example when subnormal values could be flushed to zero), or
 // not at all (a tensor beyond the device's limits): the caller runs it on

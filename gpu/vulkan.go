@@ -303,9 +303,11 @@ func Devices() ([]Device, error) {
 // specialisation constants 0, 1 and 2 set to spec.
 func (c *Context) createComputePipeline(module vk.ShaderModule, spec [3]uint32) (vk.Pipeline, error) {
 	var p unsafe.Pointer
-	res := C.qdqComputePipeline(unsafe.Pointer(c.in.vk), unsafe.Pointer(c.dev), unsafe.Pointer(c.cache), unsafe.Pointer(module), unsafe.Pointer(c.layout),
-		C.uint32_t(spec[0]), C.uint32_t(spec[1]), C.uint32_t(spec[2]), &p)
-	if err := vkErr("vkCreateComputePipelines", vk.Result(res)); err != nil {
+	err := c.vkCall("vkCreateComputePipelines", func() vk.Result {
+		return vk.Result(C.qdqComputePipeline(unsafe.Pointer(c.in.vk), unsafe.Pointer(c.dev), unsafe.Pointer(c.cache), unsafe.Pointer(module), unsafe.Pointer(c.layout),
+			C.uint32_t(spec[0]), C.uint32_t(spec[1]), C.uint32_t(spec[2]), &p))
+	})
+	if err != nil {
 		return nil, err
 	}
 	return vk.Pipeline(p), nil
