@@ -33,6 +33,11 @@ import (
 // allocated for the header.
 const MaxHeaderLen = 100_000_000
 
+// MaxRank is the most dimensions a tensor may have. The format sets no
+// limit; real tensors have a handful, and a header claiming millions would
+// cost memory in proportion.
+const MaxRank = 1024
+
 // metadataKey is the reserved top-level key holding the file's metadata.
 const metadataKey = "__metadata__"
 
@@ -314,24 +319,59 @@ func parseMetadata(raw json.RawMessage) (map[string]string, error) {
 // parseInts parses raw as a JSON array of non-negative integers that fit
 // in bitSize bits.
 func parseInts(raw json.RawMessage, bitSize int) ([]int64, bool) {
-	if raw[0] != '[' {
+	// A hand-written scan: raw is already valid JSON, and decoding it
+	// through the json package cost some 70 bytes a dimension.
+	limit := uint64(1)<<(bitSize-1) - 1
+	i := 0
+	space := func() {
+		for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
+			i++
+		}
+	}
+	space()
+	if i == len(raw) || raw[i] != '[' {
 		return nil, false
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var nums []json.Number
-	if err := dec.Decode(&nums); err != nil {
-		return nil, false
+	i++
+	space()
+	out := make([]int64, 0, bytes.Count(raw, []byte(","))+1)
+	if i < len(raw) && raw[i] == ']' {
+		i++
+		space()
+		return out, i == len(raw)
 	}
-	out := make([]int64, len(nums))
-	for i, s := range nums {
-		v, err := strconv.ParseInt(string(s), 10, bitSize)
-		if err != nil || v < 0 {
+	for {
+		space()
+		start := i
+		var v uint64
+		for i < len(raw) && raw[i] >= '0' && raw[i] <= '9' {
+			v = v*10 + uint64(raw[i]-'0')
+			if v > limit {
+				return nil, false
+			}
+			i++
+		}
+		// A JSON integer: digits, no leading zero unless it is 0, no
+		// sign, fraction or exponent (those are not sizes).
+		if i == start || (raw[start] == '0' && i-start > 1) {
 			return nil, false
 		}
-		out[i] = v
+		out = append(out, int64(v))
+		space()
+		if i == len(raw) {
+			return nil, false
+		}
+		switch raw[i] {
+		case ',':
+			i++
+		case ']':
+			i++
+			space()
+			return out, i == len(raw)
+		default:
+			return nil, false
+		}
 	}
-	return out, true
 }
 
 // parseTensor parses and checks the header entry for tensor name.
@@ -356,6 +396,9 @@ func parseTensor(name string, raw json.RawMessage) (Tensor, error) {
 			}
 			haveDType = true
 		case "shape":
+			if n := bytes.Count(m.value, []byte(",")) + 1; n > MaxRank {
+				return t, bad("shape has %d dimensions, more than the %d accepted", n, MaxRank)
+			}
 			dims, ok := parseInts(m.value, strconv.IntSize)
 			if !ok {
 				return t, bad("shape is not an array of non-negative integers")
