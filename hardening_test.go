@@ -234,11 +234,11 @@ func TestEnginesOpenAndClose(t *testing.T) {
 			}
 		}
 		run(count / 4) // warm up: pools, pipeline caches of the driver
-		before := heapInUse()
+		before, rss0 := heapInUse(), residentSet()
 		run(count)
-		after := heapInUse()
+		after, rss1 := heapInUse(), residentSet()
 		grown := int64(after) - int64(before)
-		t.Logf("%v: %d engines, heap in use %d -> %d bytes (%+d)", backend, count, before, after, grown)
+		t.Logf("%v: %d engines, heap in use %d -> %d bytes (%+d), resident set %+d KiB", backend, count, before, after, grown, (rss1-rss0)/1024)
 		assert.Less(t, grown, int64(4<<20), "%v: the heap grew by %d bytes over %d engines", backend, grown, count)
 	}
 }
@@ -508,4 +508,31 @@ func TestGPUFaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGPUDeviceLostMidBatch loses the device during a batch's second
+// submission: every job still gets the reference's bits (from the CPU),
+// and the engine goes on on the CPU.
+func TestGPUDeviceLostMidBatch(t *testing.T) {
+	gpuEngine(t)
+	t.Setenv("QDQ_VULKAN_FAULT", "vkWaitForFences@2")
+	e := gpuEngine(t)
+	jobs := batchJobs(t)
+	results, err := e.RunBatch(context.Background(), jobs)
+	require.NoError(t, err)
+	onCPU := 0
+	for i, j := range jobs {
+		want, _, err := qdqtest.Reference(t, j.In, j.Options)
+		require.NoError(t, err)
+		at, same := qdqtest.Same(want, j.Out)
+		assert.True(t, same, "job %d: element %d differs", i, at)
+		if results[i].Backend == qdq.CPU {
+			onCPU++
+		}
+	}
+	assert.Positive(t, onCPU, "the jobs after the loss ran on the CPU")
+	_, res, err := e.Run(context.Background(), jobs[0].In, jobs[0].Options)
+	require.NoError(t, err)
+	assert.Equal(t, qdq.CPU, res.Backend)
+	assert.Contains(t, res.Fallback, "device lost")
 }

@@ -101,6 +101,11 @@ func batch[C cpu.Float](ctx context.Context, c *Context, f format[C], calls []*C
 func batchGroup[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], calls []*Call[C]) error {
 	var owned []*buffer
 	defer func() {
+		if c.lost.Load() {
+			// A wait failed: the device may still be using the
+			// buffers, so it must finish (or report itself lost) first.
+			c.waitIdle()
+		}
 		for _, b := range owned {
 			c.free(b)
 		}

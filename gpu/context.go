@@ -656,6 +656,14 @@ func (c *Context) barrier(ln *lane, toHost bool) {
 		SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit | vk.AccessTransferWriteBit), DstAccessMask: access}}, 0, nil, 0, nil)
 }
 
+// waitIdle waits until the queue has finished its work, or the device
+// says it is lost.
+func (c *Context) waitIdle() {
+	c.queueMu.Lock()
+	vk.QueueWaitIdle(c.queue)
+	c.queueMu.Unlock()
+}
+
 // noteLoss marks the context lost when err says the device was.
 func (c *Context) noteLoss(err error) {
 	if errors.Is(err, ErrDeviceLost) {
