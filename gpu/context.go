@@ -696,10 +696,7 @@ func (c *Context) submitStages(ln *lane, stats *Stats, stages [][]step) error {
 				continue
 			}
 			if err := c.vkCall("vkAllocateDescriptorSets", func() vk.Result {
-				return vk.AllocateDescriptorSets(c.dev, &vk.DescriptorSetAllocateInfo{
-					SType: vk.StructureTypeDescriptorSetAllocateInfo, DescriptorPool: ln.descPool,
-					DescriptorSetCount: 1, PSetLayouts: []vk.DescriptorSetLayout{c.setLayout},
-				}, &sets[si][i])
+				return c.allocateSet(ln.descPool, &sets[si][i])
 			}); err != nil {
 				return err
 			}
@@ -714,11 +711,7 @@ func (c *Context) submitStages(ln *lane, stats *Stats, stages [][]step) error {
 			vk.UpdateDescriptorSets(c.dev, uint32(len(writes)), writes, 0, nil)
 		}
 	}
-	if err := c.vkCall("vkBeginCommandBuffer", func() vk.Result {
-		return vk.BeginCommandBuffer(ln.cmd, &vk.CommandBufferBeginInfo{
-			SType: vk.StructureTypeCommandBufferBeginInfo, Flags: vk.CommandBufferUsageFlags(vk.CommandBufferUsageOneTimeSubmitBit),
-		})
-	}); err != nil {
+	if err := c.vkCall("vkBeginCommandBuffer", func() vk.Result { return c.begin(ln.cmd) }); err != nil {
 		return err
 	}
 	timed := ln.queries != vk.NullQueryPool && stats != nil

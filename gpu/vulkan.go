@@ -145,6 +145,32 @@ static int32_t qdqComputePipeline(void *instance, void *device, void *cache, voi
 	info.baseIndex = -1;
 	return create(device, cache, 1, &info, NULL, pipeline);
 }
+
+// The two calls every submission makes with a structure: vulkan-go
+// converts a structure passed by pointer into C memory that it never
+// frees (some 0.1-0.3 KiB a call), so they are made here, on the stack.
+typedef struct { int32_t sType; const void *pNext; void *pool; uint32_t count; void *const *layouts; } qdqSetAllocInfo;
+typedef int32_t (*qdqAllocateDescriptorSets)(void *device, const qdqSetAllocInfo *info, void **sets);
+typedef struct { int32_t sType; const void *pNext; uint32_t flags; const void *inheritance; } qdqBeginInfo;
+typedef int32_t (*qdqBeginCommandBuffer)(void *cmd, const qdqBeginInfo *info);
+
+static int32_t qdqAllocateSet(void *instance, void *device, void *pool, void *layout, void **set) {
+	qdqAllocateDescriptorSets allocate = (qdqAllocateDescriptorSets)qdqGIPA(instance, "vkAllocateDescriptorSets");
+	if (allocate == NULL) {
+		return -3;
+	}
+	qdqSetAllocInfo info = {34, NULL, pool, 1, &layout}; // VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO
+	return allocate(device, &info, set);
+}
+
+static int32_t qdqBegin(void *instance, void *cmd, uint32_t flags) {
+	qdqBeginCommandBuffer begin = (qdqBeginCommandBuffer)qdqGIPA(instance, "vkBeginCommandBuffer");
+	if (begin == NULL) {
+		return -3;
+	}
+	qdqBeginInfo info = {42, NULL, flags, NULL}; // VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
+	return begin(cmd, &info);
+}
 */
 import "C"
 
@@ -311,4 +337,18 @@ func (c *Context) createComputePipeline(module vk.ShaderModule, spec [3]uint32) 
 		return nil, err
 	}
 	return vk.Pipeline(p), nil
+}
+
+// allocateSet allocates one descriptor set of the context's layout from
+// pool.
+func (c *Context) allocateSet(pool vk.DescriptorPool, set *vk.DescriptorSet) vk.Result {
+	var p unsafe.Pointer
+	res := vk.Result(C.qdqAllocateSet(unsafe.Pointer(c.in.vk), unsafe.Pointer(c.dev), unsafe.Pointer(pool), unsafe.Pointer(c.setLayout), &p))
+	*set = vk.DescriptorSet(p)
+	return res
+}
+
+// begin starts recording cmd for one submission.
+func (c *Context) begin(cmd vk.CommandBuffer) vk.Result {
+	return vk.Result(C.qdqBegin(unsafe.Pointer(c.in.vk), unsafe.Pointer(cmd), C.uint32_t(vk.CommandBufferUsageOneTimeSubmitBit)))
 }
