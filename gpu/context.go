@@ -510,12 +510,7 @@ func (c *Context) newBuffer(size int, mapped bool) (*buffer, error) {
 	size = max(16, (size+15)&^15)
 	var buf vk.Buffer
 	usage := vk.BufferUsageStorageBufferBit | vk.BufferUsageTransferSrcBit | vk.BufferUsageTransferDstBit
-	if err := c.vkCall("vkCreateBuffer", func() vk.Result {
-		return vk.CreateBuffer(c.dev, &vk.BufferCreateInfo{
-			SType: vk.StructureTypeBufferCreateInfo, Size: vk.DeviceSize(size),
-			Usage: vk.BufferUsageFlags(usage), SharingMode: vk.SharingModeExclusive,
-		}, nil, &buf)
-	}); err != nil {
+	if err := c.vkCall("vkCreateBuffer", func() vk.Result { return c.createBuffer(size, usage, &buf) }); err != nil {
 		return nil, err
 	}
 	b := &buffer{buf: buf, size: size}
@@ -528,11 +523,7 @@ func (c *Context) newBuffer(size int, mapped bool) (*buffer, error) {
 		return nil, fmt.Errorf("%w: %s has no suitable memory for storage buffers", ErrNoVulkan, c.info.Name)
 	}
 	var mem vk.DeviceMemory
-	if err := c.vkCall("vkAllocateMemory", func() vk.Result {
-		return vk.AllocateMemory(c.dev, &vk.MemoryAllocateInfo{
-			SType: vk.StructureTypeMemoryAllocateInfo, AllocationSize: req.Size, MemoryTypeIndex: uint32(index),
-		}, nil, &mem)
-	}); err != nil {
+	if err := c.vkCall("vkAllocateMemory", func() vk.Result { return c.allocateMemory(req.Size, index, &mem) }); err != nil {
 		vk.DestroyBuffer(c.dev, b.buf, nil)
 		return nil, err
 	}

@@ -171,6 +171,35 @@ static int32_t qdqBegin(void *instance, void *cmd, uint32_t flags) {
 	qdqBeginInfo info = {42, NULL, flags, NULL}; // VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
 	return begin(cmd, &info);
 }
+
+// Buffers and their memory, made per batch and whenever a lane's buffer
+// grows: through the shim for the same reason.
+typedef struct { int32_t sType; const void *pNext; uint32_t flags; uint64_t size; uint32_t usage; int32_t sharing; uint32_t families; const uint32_t *familyIndices; } qdqBufferInfo;
+typedef int32_t (*qdqCreateBuffer)(void *device, const qdqBufferInfo *info, const void *alloc, void **buffer);
+typedef struct { int32_t sType; const void *pNext; uint64_t size; uint32_t type; } qdqMemoryInfo;
+typedef int32_t (*qdqAllocateMemory)(void *device, const qdqMemoryInfo *info, const void *alloc, void **memory);
+
+static int32_t qdqNewBuffer(void *instance, void *device, uint64_t size, uint32_t usage, void **buffer) {
+	qdqCreateBuffer create = (qdqCreateBuffer)qdqGIPA(instance, "vkCreateBuffer");
+	if (create == NULL) {
+		return -3;
+	}
+	qdqBufferInfo info;
+	memset(&info, 0, sizeof info);
+	info.sType = 12; // VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO
+	info.size = size;
+	info.usage = usage;
+	return create(device, &info, NULL, buffer); // sharing 0: VK_SHARING_MODE_EXCLUSIVE
+}
+
+static int32_t qdqAllocate(void *instance, void *device, uint64_t size, uint32_t type, void **memory) {
+	qdqAllocateMemory allocate = (qdqAllocateMemory)qdqGIPA(instance, "vkAllocateMemory");
+	if (allocate == NULL) {
+		return -3;
+	}
+	qdqMemoryInfo info = {5, NULL, size, type}; // VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO
+	return allocate(device, &info, NULL, memory);
+}
 */
 import "C"
 
@@ -351,4 +380,20 @@ func (c *Context) allocateSet(pool vk.DescriptorPool, set *vk.DescriptorSet) vk.
 // begin starts recording cmd for one submission.
 func (c *Context) begin(cmd vk.CommandBuffer) vk.Result {
 	return vk.Result(C.qdqBegin(unsafe.Pointer(c.in.vk), unsafe.Pointer(cmd), C.uint32_t(vk.CommandBufferUsageOneTimeSubmitBit)))
+}
+
+// createBuffer makes an exclusive buffer of size bytes for usage.
+func (c *Context) createBuffer(size int, usage vk.BufferUsageFlagBits, buf *vk.Buffer) vk.Result {
+	var p unsafe.Pointer
+	res := vk.Result(C.qdqNewBuffer(unsafe.Pointer(c.in.vk), unsafe.Pointer(c.dev), C.uint64_t(size), C.uint32_t(usage), &p))
+	*buf = vk.Buffer(p)
+	return res
+}
+
+// allocateMemory allocates size bytes of memory of the given type.
+func (c *Context) allocateMemory(size vk.DeviceSize, index int, mem *vk.DeviceMemory) vk.Result {
+	var p unsafe.Pointer
+	res := vk.Result(C.qdqAllocate(unsafe.Pointer(c.in.vk), unsafe.Pointer(c.dev), C.uint64_t(size), C.uint32_t(index), &p))
+	*mem = vk.DeviceMemory(p)
+	return res
 }
