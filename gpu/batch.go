@@ -47,24 +47,11 @@ func batch[C cpu.Float](ctx context.Context, c *Context, f format[C], calls []*C
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if c.lost.Load() {
-		return ErrDeviceLost
+	ln, release, err := c.acquire(ctx)
+	if err != nil {
+		return err
 	}
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return ErrClosed
-	}
-	c.inflight.Add(1)
-	c.mu.Unlock()
-	defer c.inflight.Done()
-	var ln *lane
-	select {
-	case ln = <-c.lanes:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { c.lanes <- ln }()
+	defer release()
 
 	var pending []*Call[C]
 	for _, call := range calls {

@@ -655,6 +655,29 @@ func (c *Context) waitIdle() {
 	c.queueMu.Unlock()
 }
 
+// acquire admits a call: it fails on a lost or closed context, else waits
+// for a free lane (or ctx). release gives the lane back and lets Close
+// proceed.
+func (c *Context) acquire(ctx context.Context) (ln *lane, release func(), err error) {
+	if c.lost.Load() {
+		return nil, nil, ErrDeviceLost
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, nil, ErrClosed
+	}
+	c.inflight.Add(1)
+	c.mu.Unlock()
+	select {
+	case ln = <-c.lanes:
+		return ln, func() { c.lanes <- ln; c.inflight.Done() }, nil
+	case <-ctx.Done():
+		c.inflight.Done()
+		return nil, nil, ctx.Err()
+	}
+}
+
 // noteLoss marks the context lost when err says the device was.
 func (c *Context) noteLoss(err error) {
 	if errors.Is(err, ErrDeviceLost) {
@@ -999,24 +1022,11 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 	if r.Quant != nil {
 		return nil, fmt.Errorf("%w: parameters fixed beforehand (a tensor processed in pieces) run on the CPU", ErrInexact)
 	}
-	if c.lost.Load() {
-		return nil, ErrDeviceLost
+	ln, release, err := c.acquire(ctx)
+	if err != nil {
+		return nil, err
 	}
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return nil, ErrClosed
-	}
-	c.inflight.Add(1)
-	c.mu.Unlock()
-	defer c.inflight.Done()
-	var ln *lane
-	select {
-	case ln = <-c.lanes:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { c.lanes <- ln }()
+	defer release()
 	stats := statsOf(ctx)
 	l := r.Layout
 	minQ, maxQ := r.Params.Levels()
