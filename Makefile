@@ -26,7 +26,7 @@ TMP       := $(or $(TMPDIR),/tmp)
 # bench-file's weight file: BENCHMIB MiB of F32 data in 8 tensors.
 BENCHMIB  ?= 2048
 
-.PHONY: all build shaders demo test test-portable test-simd test-race test-validation vet bench bench-file lint fuzz soak clean
+.PHONY: all build shaders demo test check-shim test-portable test-simd test-race test-validation vet bench bench-file lint fuzz soak clean
 
 all: build
 
@@ -57,7 +57,7 @@ demo: build
 	@echo "== the same model, 4-bit per output channel (axis 0), report in $(TMP)/qdq-demo-report.json =="
 	$(BIN) run -axis 0 -bits 4 -report $(TMP)/qdq-demo-report.json testdata/model.safetensors $(TMP)/qdq-demo-model.safetensors
 
-test: vet test-portable test-simd test-race test-validation
+test: vet check-shim test-portable test-simd test-race test-validation
 	$(GO) run ./testdata/gen -check
 
 vet:
@@ -66,6 +66,11 @@ vet:
 	$(SIMD) $(GO) vet ./...
 	CGO_ENABLED=0 $(GO) vet ./...
 	$(GO) vet -tags novulkan ./...
+
+# The Vulkan structures gpu/vkshim.c declares by layout, checked against
+# the Vulkan headers (apt-get install libvulkan-dev).
+check-shim:
+	$(or $(CC),cc) -Wall -Wextra -Wno-missing-field-initializers -Werror -fsyntax-only gpu/testdata/layout_check.c
 
 test-portable:
 	$(GO) test -count=1 ./...

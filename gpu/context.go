@@ -3,8 +3,7 @@
 package gpu
 
 /*
-#include <stdlib.h>
-#include <string.h>
+#include "vkshim.h"
 */
 import "C"
 
@@ -41,11 +40,12 @@ type Context struct {
 	mu      sync.Mutex // guards modules, pipelines and closed
 	queueMu sync.Mutex // vkQueueSubmit needs the queue to itself
 	in      *instance
+	shim    *C.qdqDevice // the device, for the calls made through vkshim.c
 	dev     vk.Device
 	queue   vk.Queue
 	family  uint32
 	info    Device
-	memory  vk.PhysicalDeviceMemoryProperties
+	memory  memoryProps
 
 	setLayout vk.DescriptorSetLayout
 	layout    vk.PipelineLayout
@@ -231,92 +231,39 @@ func (c *Context) vkCall(name string, f func() vk.Result) error {
 }
 
 func (c *Context) init(phys vk.PhysicalDevice) error {
-	// Out-parameters are locals: cgo forbids passing a pointer into a Go
-	// struct (Context) that holds other Go pointers.
-	var memory vk.PhysicalDeviceMemoryProperties
-	vk.GetPhysicalDeviceMemoryProperties(phys, &memory)
-	memory.Deref()
-	c.memory = memory
-	var n uint32
-	vk.GetPhysicalDeviceQueueFamilyProperties(phys, &n, nil)
-	families := make([]vk.QueueFamilyProperties, n)
-	vk.GetPhysicalDeviceQueueFamilyProperties(phys, &n, families)
-	family := -1
-	for i := range families {
-		families[i].Deref()
-		if vk.QueueFlagBits(families[i].QueueFlags)&vk.QueueComputeBit != 0 {
-			family = i
-			break
-		}
-	}
+	c.memory = c.in.memory(phys)
+	family, timestampBits := c.in.computeFamily(phys)
 	if family < 0 {
 		return fmt.Errorf("%w: %s has no compute queue", ErrNoVulkan, c.info.Name)
 	}
+	c.family = uint32(family)
 	c.direct = os.Getenv(StagingEnv) != "1" && c.hasLargeMappableLocalMemory()
 	c.guard = os.Getenv(GuardEnv) == "1"
-	var features vk.PhysicalDeviceFeatures
-	if c.info.Float64 {
-		features.ShaderFloat64 = vk.True // qdq_f64 declares the Float64 capability
-	}
-	info := vk.DeviceCreateInfo{
-		SType:                vk.StructureTypeDeviceCreateInfo,
-		PEnabledFeatures:     []vk.PhysicalDeviceFeatures{features},
-		QueueCreateInfoCount: 1,
-		PQueueCreateInfos: []vk.DeviceQueueCreateInfo{{
-			SType:            vk.StructureTypeDeviceQueueCreateInfo,
-			QueueFamilyIndex: uint32(family),
-			QueueCount:       1,
-			PQueuePriorities: []float32{1},
-		}},
-	}
-	var dev vk.Device
-	if err := c.vkCall("vkCreateDevice", func() vk.Result { return vk.CreateDevice(phys, &info, nil, &dev) }); err != nil {
+	// shaderFloat64 is enabled where the device has it: qdq_f64 declares
+	// the Float64 capability.
+	if err := c.vkCall("vkCreateDevice", func() vk.Result { return c.createDevice(phys, family, c.info.Float64) }); err != nil {
 		return err
 	}
-	c.dev = dev
 	var queue vk.Queue
 	vk.GetDeviceQueue(c.dev, uint32(family), 0, &queue)
 	c.queue = queue
 
-	bindings := make([]vk.DescriptorSetLayoutBinding, 3)
-	for i := range bindings {
-		bindings[i] = vk.DescriptorSetLayoutBinding{
-			Binding: uint32(i), DescriptorType: vk.DescriptorTypeStorageBuffer, DescriptorCount: 1,
-			StageFlags: vk.ShaderStageFlags(vk.ShaderStageComputeBit),
-		}
-	}
 	var setLayout vk.DescriptorSetLayout
-	if err := c.vkCall("vkCreateDescriptorSetLayout", func() vk.Result {
-		return vk.CreateDescriptorSetLayout(c.dev, &vk.DescriptorSetLayoutCreateInfo{
-			SType: vk.StructureTypeDescriptorSetLayoutCreateInfo, BindingCount: 3, PBindings: bindings,
-		}, nil, &setLayout)
-	}); err != nil {
+	if err := c.vkCall("vkCreateDescriptorSetLayout", func() vk.Result { return c.createSetLayout(3, &setLayout) }); err != nil {
 		return err
 	}
 	c.setLayout = setLayout
 	var layout vk.PipelineLayout
-	if err := c.vkCall("vkCreatePipelineLayout", func() vk.Result {
-		return vk.CreatePipelineLayout(c.dev, &vk.PipelineLayoutCreateInfo{
-			SType:          vk.StructureTypePipelineLayoutCreateInfo,
-			SetLayoutCount: 1, PSetLayouts: []vk.DescriptorSetLayout{c.setLayout},
-			PushConstantRangeCount: 1,
-			PPushConstantRanges:    []vk.PushConstantRange{{StageFlags: vk.ShaderStageFlags(vk.ShaderStageComputeBit), Size: 4 * pushWords}},
-		}, nil, &layout)
-	}); err != nil {
+	if err := c.vkCall("vkCreatePipelineLayout", func() vk.Result { return c.createPipelineLayout(4*pushWords, &layout) }); err != nil {
 		return err
 	}
 	c.layout = layout
 	var cache vk.PipelineCache
-	if err := c.vkCall("vkCreatePipelineCache", func() vk.Result {
-		return vk.CreatePipelineCache(c.dev, &vk.PipelineCacheCreateInfo{
-			SType: vk.StructureTypePipelineCacheCreateInfo,
-		}, nil, &cache)
-	}); err != nil {
+	if err := c.vkCall("vkCreatePipelineCache", func() vk.Result { return c.createPipelineCache(&cache) }); err != nil {
 		return err
 	}
 	c.cache = cache
-	c.family = uint32(family)
-	if families[family].TimestampValidBits > 0 && c.info.TimestampPeriod > 0 {
+	if timestampBits > 0 && c.info.TimestampPeriod > 0 {
 		c.timestampPeriod = float64(c.info.TimestampPeriod)
 	}
 	for range lanes {
@@ -335,49 +282,28 @@ func (c *Context) init(phys vk.PhysicalDevice) error {
 func (c *Context) newLane() (*lane, error) {
 	ln := &lane{buffers: map[string]*buffer{}}
 	var descPool vk.DescriptorPool
-	if err := c.vkCall("vkCreateDescriptorPool", func() vk.Result {
-		return vk.CreateDescriptorPool(c.dev, &vk.DescriptorPoolCreateInfo{
-			SType: vk.StructureTypeDescriptorPoolCreateInfo, MaxSets: 3 * maxBatch, PoolSizeCount: 1,
-			PPoolSizes: []vk.DescriptorPoolSize{{Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: 9 * maxBatch}},
-		}, nil, &descPool)
-	}); err != nil {
+	if err := c.vkCall("vkCreateDescriptorPool", func() vk.Result { return c.createDescriptorPool(3*maxBatch, 9*maxBatch, &descPool) }); err != nil {
 		return ln, err
 	}
 	ln.descPool = descPool
 	var cmdPool vk.CommandPool
-	if err := c.vkCall("vkCreateCommandPool", func() vk.Result {
-		return vk.CreateCommandPool(c.dev, &vk.CommandPoolCreateInfo{
-			SType: vk.StructureTypeCommandPoolCreateInfo, QueueFamilyIndex: c.family,
-			Flags: vk.CommandPoolCreateFlags(vk.CommandPoolCreateResetCommandBufferBit),
-		}, nil, &cmdPool)
-	}); err != nil {
+	if err := c.vkCall("vkCreateCommandPool", func() vk.Result { return c.createCommandPool(&cmdPool) }); err != nil {
 		return ln, err
 	}
 	ln.cmdPool = cmdPool
-	cmds := make([]vk.CommandBuffer, 1)
-	if err := c.vkCall("vkAllocateCommandBuffers", func() vk.Result {
-		return vk.AllocateCommandBuffers(c.dev, &vk.CommandBufferAllocateInfo{
-			SType: vk.StructureTypeCommandBufferAllocateInfo, CommandPool: ln.cmdPool,
-			Level: vk.CommandBufferLevelPrimary, CommandBufferCount: 1,
-		}, cmds)
-	}); err != nil {
+	var cmd vk.CommandBuffer
+	if err := c.vkCall("vkAllocateCommandBuffers", func() vk.Result { return c.allocateCommandBuffer(ln.cmdPool, &cmd) }); err != nil {
 		return ln, err
 	}
-	ln.cmd = cmds[0]
+	ln.cmd = cmd
 	var fence vk.Fence
-	if err := c.vkCall("vkCreateFence", func() vk.Result {
-		return vk.CreateFence(c.dev, &vk.FenceCreateInfo{SType: vk.StructureTypeFenceCreateInfo}, nil, &fence)
-	}); err != nil {
+	if err := c.vkCall("vkCreateFence", func() vk.Result { return c.createFence(&fence) }); err != nil {
 		return ln, err
 	}
 	ln.fence = fence
 	if c.timestampPeriod > 0 {
 		var queries vk.QueryPool
-		if err := c.vkCall("vkCreateQueryPool", func() vk.Result {
-			return vk.CreateQueryPool(c.dev, &vk.QueryPoolCreateInfo{
-				SType: vk.StructureTypeQueryPoolCreateInfo, QueryType: vk.QueryTypeTimestamp, QueryCount: 2,
-			}, nil, &queries)
-		}); err != nil {
+		if err := c.vkCall("vkCreateQueryPool", func() vk.Result { return c.createTimestamps(2, &queries) }); err != nil {
 			return ln, err
 		}
 		ln.queries = queries
@@ -413,12 +339,8 @@ const StagingEnv = "QDQ_VULKAN_STAGING"
 // (UMA, resizable BAR, lavapipe): buffers there need no staging copies.
 func (c *Context) hasLargeMappableLocalMemory() bool {
 	want := vk.MemoryPropertyFlags(vk.MemoryPropertyDeviceLocalBit | vk.MemoryPropertyHostVisibleBit | vk.MemoryPropertyHostCoherentBit)
-	for i := range int(c.memory.MemoryTypeCount) {
-		t := c.memory.MemoryTypes[i]
-		t.Deref()
-		h := c.memory.MemoryHeaps[t.HeapIndex]
-		h.Deref()
-		if t.PropertyFlags&want == want && h.Size >= 1<<30 {
+	for _, t := range c.memory.types {
+		if t.flags&want == want && t.heap < len(c.memory.heaps) && c.memory.heaps[t.heap].size >= 1<<30 {
 			return true
 		}
 	}
@@ -436,7 +358,7 @@ func (c *Context) Close() error {
 	c.closed = true
 	c.mu.Unlock()
 	c.inflight.Wait() // every lane is back
-	if c.dev != nil {
+	if c.shim != nil {
 		vk.DeviceWaitIdle(c.dev)
 		for range c.made {
 			c.destroyLane(<-c.lanes)
@@ -456,7 +378,7 @@ func (c *Context) Close() error {
 		if c.setLayout != vk.NullDescriptorSetLayout {
 			vk.DestroyDescriptorSetLayout(c.dev, c.setLayout, nil)
 		}
-		vk.DestroyDevice(c.dev, nil)
+		c.destroyDevice()
 	}
 	c.in.close()
 	return nil
@@ -477,11 +399,7 @@ func (c *Context) pipeline(module string, round, clamp uint32) (vk.Pipeline, err
 		if err != nil {
 			return nil, err
 		}
-		if err := c.vkCall("vkCreateShaderModule", func() vk.Result {
-			return vk.CreateShaderModule(c.dev, &vk.ShaderModuleCreateInfo{
-				SType: vk.StructureTypeShaderModuleCreateInfo, CodeSize: uint(4 * len(words)), PCode: words,
-			}, nil, &mod)
-		}); err != nil {
+		if err := c.vkCall("vkCreateShaderModule", func() vk.Result { return c.createShaderModule(words, &mod) }); err != nil {
 			return nil, err
 		}
 		c.modules[module] = mod
@@ -514,16 +432,14 @@ func (c *Context) newBuffer(size int, mapped bool) (*buffer, error) {
 		return nil, err
 	}
 	b := &buffer{buf: buf, size: size}
-	var req vk.MemoryRequirements
-	vk.GetBufferMemoryRequirements(c.dev, b.buf, &req)
-	req.Deref()
-	index := c.memoryType(req.MemoryTypeBits, mapped, mapped && c.direct)
+	reqSize, typeBits := c.requirements(b.buf)
+	index := c.memoryType(typeBits, mapped, mapped && c.direct)
 	if index < 0 {
 		vk.DestroyBuffer(c.dev, b.buf, nil)
 		return nil, fmt.Errorf("%w: %s has no suitable memory for storage buffers", ErrNoVulkan, c.info.Name)
 	}
 	var mem vk.DeviceMemory
-	if err := c.vkCall("vkAllocateMemory", func() vk.Result { return c.allocateMemory(req.Size, index, &mem) }); err != nil {
+	if err := c.vkCall("vkAllocateMemory", func() vk.Result { return c.allocateMemory(reqSize, index, &mem) }); err != nil {
 		vk.DestroyBuffer(c.dev, b.buf, nil)
 		return nil, err
 	}
@@ -554,10 +470,8 @@ func (c *Context) memoryType(allowed uint32, mapped, local bool) int {
 	devLocal := vk.MemoryPropertyFlags(vk.MemoryPropertyDeviceLocalBit)
 	cached := vk.MemoryPropertyFlags(vk.MemoryPropertyHostCachedBit)
 	best, bestScore := -1, -1
-	for i := range int(c.memory.MemoryTypeCount) {
-		t := c.memory.MemoryTypes[i]
-		t.Deref()
-		f := t.PropertyFlags
+	for i, t := range c.memory.types {
+		f := t.flags
 		if allowed&(1<<i) == 0 {
 			continue
 		}
@@ -643,8 +557,7 @@ func (c *Context) barrier(ln *lane, toHost bool) {
 	if toHost {
 		dst, access = vk.PipelineStageFlags(vk.PipelineStageHostBit), vk.AccessFlags(vk.AccessHostReadBit)
 	}
-	vk.CmdPipelineBarrier(ln.cmd, src, dst, 0, 1, []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier,
-		SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit | vk.AccessTransferWriteBit), DstAccessMask: access}}, 0, nil, 0, nil)
+	c.cmdBarrier(ln.cmd, src, dst, vk.AccessFlags(vk.AccessShaderWriteBit|vk.AccessTransferWriteBit), access)
 }
 
 // waitIdle waits until the queue has finished its work, or the device
@@ -714,15 +627,9 @@ func (c *Context) submitStages(ln *lane, stats *Stats, stages [][]step) error {
 			}); err != nil {
 				return err
 			}
-			writes := make([]vk.WriteDescriptorSet, 0, 3)
-			for j, b := range st.dispatch.buffers {
-				writes = append(writes, vk.WriteDescriptorSet{
-					SType: vk.StructureTypeWriteDescriptorSet, DstSet: sets[si][i], DstBinding: uint32(j),
-					DescriptorCount: 1, DescriptorType: vk.DescriptorTypeStorageBuffer,
-					PBufferInfo: []vk.DescriptorBufferInfo{{Buffer: b.buf, Range: vk.DeviceSize(vk.WholeSize)}},
-				})
+			if err := c.writeSet(sets[si][i], st.dispatch.buffers); err != nil {
+				return err
 			}
-			vk.UpdateDescriptorSets(c.dev, uint32(len(writes)), writes, 0, nil)
 		}
 	}
 	if err := c.vkCall("vkBeginCommandBuffer", func() vk.Result { return c.begin(ln.cmd) }); err != nil {
@@ -758,8 +665,7 @@ func (c *Context) submitStages(ln *lane, stats *Stats, stages [][]step) error {
 				vk.CmdPushConstants(ln.cmd, c.layout, vk.ShaderStageFlags(vk.ShaderStageComputeBit), 0, 4*pushWords, unsafe.Pointer(&push[0]))
 				vk.CmdDispatch(ln.cmd, d.groups[0], d.groups[1], d.groups[2])
 			} else {
-				vk.CmdCopyBuffer(ln.cmd, st.from.buf, st.to.buf, 1, []vk.BufferCopy{{
-					SrcOffset: vk.DeviceSize(st.fromAt), DstOffset: vk.DeviceSize(st.toAt), Size: vk.DeviceSize(st.size)}})
+				c.cmdCopy(ln.cmd, st.from.buf, st.to.buf, st.fromAt, st.toAt, st.size)
 			}
 		}
 		if timed && si == last {
@@ -772,11 +678,7 @@ func (c *Context) submitStages(ln *lane, stats *Stats, stages [][]step) error {
 		return err
 	}
 	c.queueMu.Lock()
-	err := c.vkCall("vkQueueSubmit", func() vk.Result {
-		return vk.QueueSubmit(c.queue, 1, []vk.SubmitInfo{{
-			SType: vk.StructureTypeSubmitInfo, CommandBufferCount: 1, PCommandBuffers: []vk.CommandBuffer{ln.cmd},
-		}}, ln.fence)
-	})
+	err := c.vkCall("vkQueueSubmit", func() vk.Result { return c.queueSubmit(ln.cmd, ln.fence) })
 	c.queueMu.Unlock()
 	if err != nil {
 		c.noteLoss(err)
