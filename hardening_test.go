@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qdqvk/qdq"
+	"github.com/qdqvk/qdq/internal/cheap"
 	"github.com/qdqvk/qdq/internal/qdqtest"
 )
 
@@ -234,12 +235,14 @@ func TestEnginesOpenAndClose(t *testing.T) {
 			}
 		}
 		run(count / 4) // warm up: pools, pipeline caches of the driver
-		before, rss0 := heapInUse(), residentSet()
+		before, rss0, c0 := heapInUse(), residentSet(), cHeapInUse()
 		run(count)
-		after, rss1 := heapInUse(), residentSet()
+		after, rss1, c1 := heapInUse(), residentSet(), cHeapInUse()
 		grown := int64(after) - int64(before)
-		t.Logf("%v: %d engines, heap in use %d -> %d bytes (%+d), resident set %+d KiB", backend, count, before, after, grown, (rss1-rss0)/1024)
+		t.Logf("%v: %d engines, heap in use %d -> %d bytes (%+d), C heap in use %+d bytes, resident set %+d KiB",
+			backend, count, before, after, grown, c1-c0, (rss1-rss0)/1024)
 		assert.Less(t, grown, int64(4<<20), "%v: the heap grew by %d bytes over %d engines", backend, grown, count)
+		assertCHeapStable(t, c0, c1, count, 1<<10, "engines")
 	}
 }
 
@@ -250,6 +253,33 @@ func heapInUse() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapInuse
+}
+
+// cHeapInUse returns the C allocator's bytes in use after a Go collection
+// (which runs the finalizers that free C memory), or -1 where the build
+// cannot tell.
+func cHeapInUse() int64 {
+	runtime.GC()
+	runtime.GC()
+	n, ok := cheap.InUse()
+	if !ok {
+		return -1
+	}
+	return int64(n)
+}
+
+// assertCHeapStable fails when the C heap grew from before to after by
+// more than perOp bytes for each of n operations, beyond 512 KiB of room
+// for the allocator's per-thread caches (a leak in the Vulkan shim once
+// left some 10 KiB per engine here).
+func assertCHeapStable(t *testing.T, before, after int64, n, perOp int, ops string) {
+	t.Helper()
+	if before < 0 || after < 0 {
+		t.Logf("the C heap is not measured in this build")
+		return
+	}
+	limit := int64(512<<10 + n*perOp)
+	assert.Less(t, after-before, limit, "the C heap grew by %d bytes over %d %s", after-before, n, ops)
 }
 
 // requireGPU reports whether QDQ_REQUIRE_GPU asks GPU tests to fail rather
@@ -297,12 +327,14 @@ func TestSoak(t *testing.T) {
 					require.NoError(t, err)
 				}
 			}
-			run(calls / 10) // warm up: buffers, pipelines, pools
-			heap0, rss0 := heapInUse(), residentSet()
+			run(max(calls/10, 3*len(ins))) // warm up: buffers, pools, a pipeline per dtype and axis
+			heap0, rss0, c0 := heapInUse(), residentSet(), cHeapInUse()
 			run(calls)
-			heap1, rss1 := heapInUse(), residentSet()
-			t.Logf("%v: %d calls: heap in use %+d bytes, resident set %+d KiB", backend, calls, int64(heap1)-int64(heap0), (rss1-rss0)/1024)
+			heap1, rss1, c1 := heapInUse(), residentSet(), cHeapInUse()
+			t.Logf("%v: %d calls: heap in use %+d bytes, C heap in use %+d bytes, resident set %+d KiB",
+				backend, calls, int64(heap1)-int64(heap0), c1-c0, (rss1-rss0)/1024)
 			assert.Less(t, int64(heap1)-int64(heap0), int64(1<<20), "the heap grows with the calls")
+			assertCHeapStable(t, c0, c1, calls, 64, "calls")
 			if rss0 > 0 {
 				assert.Less(t, rss1-rss0, int64(32<<20), "the resident set grows with the calls")
 			}
