@@ -210,12 +210,17 @@ func TestSharedEngineUnderLoad(t *testing.T) {
 
 // TestEnginesOpenAndClose creates and closes 200 engines of each backend,
 // each running a call: no goroutine may be left (the package's TestMain
-// checks with goleak), and the Go heap must not grow with the count. Under
-// the validation layer (make test-validation) an engine that leaked a
-// Vulkan object at Close would be reported there.
+// checks with goleak), and neither the Go heap nor the C heap may grow
+// with the count. Under the validation layer (make test-validation) an
+// engine that leaked a Vulkan object at Close would be reported there.
+// QDQ_SOAK=1 (make soak) runs 5 rounds of 200 and logs each, to show
+// where the resident set levels off.
 func TestEnginesOpenAndClose(t *testing.T) {
-	count := 200
-	if testing.Short() {
+	count, rounds := 200, 1
+	switch {
+	case os.Getenv("QDQ_SOAK") != "":
+		rounds = 5
+	case testing.Short():
 		count = 40
 	}
 	in := qdqtest.Tensor(t, qdq.F32, []int{4, 256}, make([]float64, 1024))
@@ -235,14 +240,21 @@ func TestEnginesOpenAndClose(t *testing.T) {
 			}
 		}
 		run(count / 4) // warm up: pools, pipeline caches of the driver
-		before, rss0, c0 := heapInUse(), residentSet(), cHeapInUse()
-		run(count)
-		after, rss1, c1 := heapInUse(), residentSet(), cHeapInUse()
-		grown := int64(after) - int64(before)
-		t.Logf("%v: %d engines, heap in use %d -> %d bytes (%+d), C heap in use %+d bytes, resident set %+d KiB",
-			backend, count, before, after, grown, c1-c0, (rss1-rss0)/1024)
-		assert.Less(t, grown, int64(4<<20), "%v: the heap grew by %d bytes over %d engines", backend, grown, count)
-		assertCHeapStable(t, c0, c1, count, 1<<10, "engines")
+		heap0, rss0, c0 := heapInUse(), residentSet(), cHeapInUse()
+		for r := range rounds {
+			h, rss, c := heapInUse(), residentSet(), cHeapInUse()
+			run(count)
+			h1, rss1, c1 := heapInUse(), residentSet(), cHeapInUse()
+			t.Logf("%v: engines %d-%d: heap in use %+d bytes, C heap in use %+d bytes, resident set %+d KiB",
+				backend, r*count+1, (r+1)*count, int64(h1)-int64(h), c1-c, (rss1-rss)/1024)
+		}
+		heap1, rss1, c1 := heapInUse(), residentSet(), cHeapInUse()
+		n := rounds * count
+		grown := int64(heap1) - int64(heap0)
+		t.Logf("%v: %d engines: heap in use %d -> %d bytes (%+d), C heap in use %+d bytes, resident set %+d KiB",
+			backend, n, heap0, heap1, grown, c1-c0, (rss1-rss0)/1024)
+		assert.Less(t, grown, int64(4<<20), "%v: the heap grew by %d bytes over %d engines", backend, grown, n)
+		assertCHeapStable(t, c0, c1, n, 1<<10, "engines")
 	}
 }
 

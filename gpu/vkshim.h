@@ -5,7 +5,8 @@
 // into C memory freed by a finalizer, which may run before the C call has
 // read it. So every call that takes a structure is made here instead,
 // with the structure on the C stack; vulkan-go keeps the handles, the
-// constants and the plain calls.
+// constants and the plain calls, and fills two output structures (device
+// properties and features) that describe frees at once.
 //
 // The structures are declared by layout, without the Vulkan headers (the
 // build needs none); gpu/testdata/layout_check.c checks each against
