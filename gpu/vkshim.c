@@ -339,13 +339,17 @@ int32_t qdqCreateDevice(void *instance, void *physicalDevice, uint32_t family, u
 	*out = NULL;
 	qdqCreateDeviceFn create = (qdqCreateDeviceFn)qdqGIPA(instance, "vkCreateDevice");
 	qdqGetDeviceProcAddr get = (qdqGetDeviceProcAddr)qdqGIPA(instance, "vkGetDeviceProcAddr");
-	if (create == NULL || get == NULL) {
+	qdqVoidFn destroy = qdqGIPA(instance, "vkDestroyDevice");
+	if (create == NULL || get == NULL || destroy == NULL) {
 		return qdqErrorInitializationFailed;
 	}
 	qdqDevice *d = calloc(1, sizeof *d);
 	if (d == NULL) {
 		return qdqErrorOutOfHostMemory;
 	}
+	// vkDestroyDevice comes from the instance, looked up before the device
+	// exists, so that a device can always be destroyed.
+	memcpy(&d->destroyDevice, &destroy, sizeof destroy);
 	float priority = 1;
 	qdqQueueInfo queue = {qdqSTypeDeviceQueueCreateInfo, NULL, 0, family, 1, &priority};
 	qdqFeatures features;
@@ -358,12 +362,7 @@ int32_t qdqCreateDevice(void *instance, void *physicalDevice, uint32_t family, u
 		return res;
 	}
 	void *dev = d->device;
-	int ok = qdqLookup(get, dev, "vkDestroyDevice", &d->destroyDevice);
-	if (!ok) {
-		free(d); // nothing can destroy the device: it goes with the instance
-		return qdqErrorInitializationFailed;
-	}
-	ok = qdqLookup(get, dev, "vkCreateDescriptorSetLayout", &d->createSetLayout) &
+	int ok = qdqLookup(get, dev, "vkCreateDescriptorSetLayout", &d->createSetLayout) &
 		qdqLookup(get, dev, "vkCreatePipelineLayout", &d->createPipelineLayout) &
 		qdqLookup(get, dev, "vkCreatePipelineCache", &d->createPipelineCache) &
 		qdqLookup(get, dev, "vkCreateDescriptorPool", &d->createDescriptorPool) &
