@@ -9,6 +9,10 @@
 // multiplications and rounding. Calls it cannot make exact on the device
 // return ErrInexact, for the caller to run on the CPU.
 //
+// Vulkan is reached through github.com/vulkan-go/vulkan for handles and
+// plain calls, and through a small C shim (vkshim.c) for every call that
+// takes a structure, so that no C memory is left behind or freed early.
+//
 // The package builds everywhere. Without cgo, off Linux, or with the
 // novulkan build tag, every call reports ErrNoVulkan.
 package gpu
