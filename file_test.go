@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -280,8 +279,6 @@ func engineFor(t *testing.T, backend qdq.Backend) *qdq.Engine {
 	t.Cleanup(func() { e.Close() })
 	return e
 }
-
-var _ = errors.Is
 
 // cpuEngine runs the single-tensor calls files are compared with.
 var cpuEngine, _ = qdq.NewEngine(qdq.Config{Backend: qdq.CPU})
