@@ -3,6 +3,7 @@ package safetensors
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
 	"runtime"
 	"strings"
 	"testing"
@@ -63,7 +64,9 @@ func TestHostileHeaders(t *testing.T) {
 
 // TestHeaderOf100MB reads a valid header of almost 100 MB (metadata
 // padded out): it is accepted, and what is allocated stays a small
-// multiple of it.
+// multiple of it, with or without the race detector: about 2x to read
+// it (readN) and 2.7x for the json.Decoder's buffer, which holds the
+// whole run of padding.
 func TestHeaderOf100MB(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 100 MB header")
@@ -75,6 +78,34 @@ func TestHeaderOf100MB(t *testing.T) {
 	n := allocated(func() { _, err = ReadHeader(bytes.NewReader(f), int64(len(f))) })
 	require.NoError(t, err)
 	assert.Less(t, n, uint64(6*len(f)), "%d bytes allocated for a %d-byte header", n, len(h))
+}
+
+// TestReadNAllocates: readN costs 2n for n bytes (chunks, then the
+// joined slice), also under the race detector, whose instrumentation
+// doubles what io.ReadAll allocates; and a stream that ends early costs
+// in proportion to what it held, not to the n it was asked for.
+func TestReadNAllocates(t *testing.T) {
+	const n = 8 << 20
+	in := bytes.Repeat([]byte("0123456789abcdef"), n/16)
+	var got []byte
+	var err error
+	a := allocated(func() { got, err = readN(bytes.NewReader(in), n) })
+	require.NoError(t, err)
+	require.Equal(t, in, got)
+	assert.LessOrEqual(t, a, uint64(2*n+(1<<12)), "%d bytes allocated to read %d", a, n)
+
+	const short = 1 << 20
+	r := bytes.NewReader(in[:short])
+	a = allocated(func() { got, err = readN(r, MaxHeaderLen) })
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Nil(t, got)
+	assert.Less(t, a, uint64(2*short+firstChunk), "%d bytes allocated for a %d-byte stream", a, short)
+
+	for _, m := range []int{2, firstChunk - 1, firstChunk, firstChunk + 1, 5*firstChunk + 3} {
+		got, err := readN(bytes.NewReader(in[:m+10]), m)
+		require.NoError(t, err)
+		assert.Equal(t, in[:m], got, "n = %d", m)
+	}
 }
 
 func TestParseInts(t *testing.T) {

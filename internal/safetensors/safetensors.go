@@ -161,14 +161,9 @@ func ReadHeader(r io.Reader, size int64) (*File, error) {
 	if size >= 0 && dataOffset > size {
 		return nil, FormatError(fmt.Sprintf("header length %d beyond file size %d", n, size))
 	}
-	// Read incrementally so a short stream of unknown size does not cost
-	// a MaxHeaderLen allocation.
-	hdr, err := io.ReadAll(io.LimitReader(r, int64(n)))
+	hdr, err := readN(r, int(n))
 	if err != nil {
 		return nil, err
-	}
-	if uint64(len(hdr)) != n {
-		return nil, io.ErrUnexpectedEOF
 	}
 	f, err := parseHeader(hdr)
 	if err != nil {
@@ -179,6 +174,41 @@ func ReadHeader(r io.Reader, size int64) (*File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// firstChunk is the size of readN's first chunk. Each later chunk is
+// twice the one before, about what the stream has delivered so far.
+const firstChunk = 64 << 10
+
+// readN reads exactly n bytes from r, or fails with io.ErrUnexpectedEOF
+// if r ends first (or r's own error). It reads incrementally, into chunks
+// that double in size, and joins them only once all n have come, so a
+// short stream costs about twice what it held (never n, a number read
+// from the input) and a full one 2n in all. io.ReadAll is not used: its
+// chunks are built with append([]byte(nil), make([]byte, k)...), which
+// the race detector's instrumentation makes allocate twice, 4n in all.
+func readN(r io.Reader, n int) ([]byte, error) {
+	var chunks [][]byte
+	for got, size := 0, firstChunk; got < n; size *= 2 {
+		c := make([]byte, min(size, n-got))
+		m, err := io.ReadFull(r, c)
+		got += m
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		chunks = append(chunks, c)
+	}
+	if len(chunks) == 1 {
+		return chunks[0], nil
+	}
+	b := make([]byte, 0, n)
+	for _, c := range chunks {
+		b = append(b, c...)
+	}
+	return b, nil
 }
 
 // checkLayout checks that tensors, already in layout order, tile the data
