@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -44,10 +46,20 @@ func newBenchFlags(out io.Writer) *benchFlags {
 		fmt.Fprint(out, `usage: qdq bench [flags]
 
 Measures fake-quantization throughput in GB/s (bytes read + written) for
-each dtype and mode, next to a memory copy of the same byte count measured
-in the same run. Modes: tensor-given and tensor-data (axis -1, range given
-or from the data), channel-given and channel-data (axis 0 of a
-[4096, size/4096] matrix).
+each dtype and mode, next to the memory limit measured in the same run.
+Modes: tensor-given and tensor-data (axis -1, range given or from the
+data), channel-given and channel-data (axis 0 of a [4096, size/4096]
+matrix).
+
+The memory limit is a copy of the same byte count split into contiguous
+parts, one goroutine each, over as many goroutines as the engine has
+workers (the copy workers column: GOMAXPROCS, the CPU backend's default).
+The gpu backend has no workers: its rows are compared with the same host
+copy over GOMAXPROCS goroutines. The limit counts bytes read + written
+like the rows and is the median of -count copies. The ratio column is the
+row's GB/s divided by the limit's GB/s: near 1× the row moves bytes about
+as fast as a plain copy can. With -json, copy_gbps is the limit and
+copy_workers its number of goroutines.
 
 Flags:
 `)
@@ -65,8 +77,14 @@ type benchRow struct {
 	Elements int     `json:"elements"`
 	Seconds  float64 `json:"seconds"`
 	GBps     float64 `json:"gbps"`
+	// CopyGBps is the memory limit: the throughput of copying the same
+	// bytes split over CopyWorkers goroutines, one contiguous part each.
 	CopyGBps float64 `json:"copy_gbps"`
-	Ratio    float64 `json:"ratio"`
+	// CopyWorkers is the number of goroutines the memory limit's copy
+	// used: the engine's worker count, or GOMAXPROCS for the GPU.
+	CopyWorkers int `json:"copy_workers"`
+	// Ratio is GBps divided by CopyGBps.
+	Ratio float64 `json:"ratio"`
 	// KernelGBps is the GPU's throughput counting only the time its
 	// shaders ran (timestamps), without transfers; 0 on the CPU.
 	KernelGBps float64 `json:"kernel_gbps,omitempty"`
@@ -121,7 +139,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 			return badUsage("-mode %q: want some of %s", m, strings.Join(benchModes, ","))
 		}
 	}
-	var engines []*qdq.Engine
+	var engines []benchEngine
 	defer func() {
 		for _, e := range engines {
 			e.Close()
@@ -132,25 +150,32 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return usageError{err}
 		}
-		engine, err := qdq.NewEngine(qdq.Config{Backend: backend, Kernels: f.kernels})
+		cfg := qdq.Config{Backend: backend, Kernels: f.kernels}
+		engine, err := qdq.NewEngine(cfg)
 		if err != nil {
 			return usageError{err}
 		}
-		engines = append(engines, engine)
+		engines = append(engines, benchEngine{engine, min(copyWorkers(engine, cfg), n)})
 	}
 
 	var table *tabwriter.Writer
 	if !f.json {
 		table = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(table, "backend\tkernels\tdtype\tmode\telements\tms\tGB/s\tcopy GB/s\tratio\tkernel GB/s\t")
+		fmt.Fprintln(table, "backend\tkernels\tdtype\tmode\telements\tms\tGB/s\tcopy workers\tlimit GB/s\tratio\tkernel GB/s\t")
 	}
 	for _, dtype := range dtypes {
 		in, out := benchTensors(dtype, n)
-		copyTensor(out, in) // fault the output's pages in before timing
-		copyTime := median(f.count, func() { copyTensor(out, in) })
-		for _, engine := range engines {
+		limits := map[int]memoryLimit{} // by copy workers, measured once each
+		for _, e := range engines {
+			if _, ok := limits[e.copyWorkers]; !ok {
+				copyTensor(out, in, e.copyWorkers) // fault the output's pages in before timing
+				secs := median(f.count, func() { copyTensor(out, in, e.copyWorkers) })
+				limits[e.copyWorkers] = memoryLimit{workers: e.copyWorkers, seconds: secs}
+			}
+		}
+		for _, e := range engines {
 			for _, mode := range modes {
-				if err := benchRowFor(engine, mode, in, out, n, dtype, copyTime, f, stdout, table); err != nil {
+				if err := benchRowFor(e.Engine, mode, in, out, n, dtype, limits[e.copyWorkers], f, stdout, table); err != nil {
 					return err
 				}
 			}
@@ -162,8 +187,33 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// benchEngine is an engine to measure and the number of goroutines its
+// memory limit's copy uses.
+type benchEngine struct {
+	*qdq.Engine
+	copyWorkers int
+}
+
+// memoryLimit is the baseline a row is compared with: the median time of
+// copying the row's bytes split over workers goroutines.
+type memoryLimit struct {
+	workers int
+	seconds float64
+}
+
+// copyWorkers returns how many goroutines the memory limit for engine,
+// made from cfg, copies with: the CPU engine's worker count, which is
+// cfg.Workers or GOMAXPROCS when that is 0 (the CPU backend's rule), and
+// GOMAXPROCS for the GPU, whose limit is a host copy.
+func copyWorkers(engine *qdq.Engine, cfg qdq.Config) int {
+	if engine.Backend() == qdq.CPU && cfg.Workers > 0 {
+		return cfg.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
 // benchRowFor measures one engine on one mode and prints the row.
-func benchRowFor(engine *qdq.Engine, mode string, in, out qdq.Tensor, n int, dtype qdq.DType, copyTime float64,
+func benchRowFor(engine *qdq.Engine, mode string, in, out qdq.Tensor, n int, dtype qdq.DType, limit memoryLimit,
 	f *benchFlags, stdout io.Writer, table *tabwriter.Writer) error {
 	opts := benchOptions(mode, in)
 	in2, out2 := reshape(in, mode), reshape(out, mode)
@@ -191,7 +241,8 @@ func benchRowFor(engine *qdq.Engine, mode string, in, out qdq.Tensor, n int, dty
 	}
 	row := benchRow{
 		Backend: engine.Backend().String(), Kernels: kernels, DType: dtype.String(), Mode: mode,
-		Elements: n, Seconds: secs, GBps: bytes / secs / 1e9, CopyGBps: bytes / copyTime / 1e9,
+		Elements: n, Seconds: secs, GBps: bytes / secs / 1e9,
+		CopyGBps: bytes / limit.seconds / 1e9, CopyWorkers: limit.workers,
 	}
 	row.Ratio = row.GBps / row.CopyGBps
 	if slices.Sort(kernelSecs); kernelSecs[len(kernelSecs)/2] > 0 {
@@ -206,8 +257,8 @@ func benchRowFor(engine *qdq.Engine, mode string, in, out qdq.Tensor, n int, dty
 	if row.KernelGBps > 0 {
 		kernel = fmt.Sprintf("%.2f", row.KernelGBps)
 	}
-	fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%d\t%.2f\t%.2f\t%.2f\t%.2f×\t%s\t\n", row.Backend, row.Kernels, row.DType, row.Mode,
-		row.Elements, row.Seconds*1e3, row.GBps, row.CopyGBps, row.Ratio, kernel)
+	fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%d\t%.2f\t%.2f\t%d\t%.2f\t%.2f×\t%s\t\n", row.Backend, row.Kernels, row.DType, row.Mode,
+		row.Elements, row.Seconds*1e3, row.GBps, row.CopyWorkers, row.CopyGBps, row.Ratio, kernel)
 	return nil
 }
 
@@ -292,18 +343,45 @@ func benchOptions(mode string, in qdq.Tensor) qdq.Options {
 	return o
 }
 
-// copyTensor is the memory-copy baseline: the same bytes read and written.
-func copyTensor(dst, src qdq.Tensor) {
+// copyTensor is the memory limit's copy: src into dst, the same bytes read
+// and written as a row, split into workers contiguous parts that are
+// copied by a goroutine each.
+func copyTensor(dst, src qdq.Tensor, workers int) {
 	switch src.DType() {
 	case qdq.F32:
 		d, _ := qdq.Data[float32](dst)
 		s, _ := qdq.Data[float32](src)
-		copy(d, s)
+		parallelCopy(d, s, workers)
 	case qdq.F64:
 		d, _ := qdq.Data[float64](dst)
 		s, _ := qdq.Data[float64](src)
-		copy(d, s)
+		parallelCopy(d, s, workers)
 	default:
-		copy(dst.Bits16(), src.Bits16())
+		parallelCopy(dst.Bits16(), src.Bits16(), workers)
 	}
+}
+
+// parallelCopy copies src into dst (the same length) in the parts
+// copyBounds gives, one goroutine each, and returns when all are done.
+func parallelCopy[T any](dst, src []T, workers int) {
+	bounds := copyBounds(len(src), workers)
+	var wg sync.WaitGroup
+	for i := range len(bounds) - 1 {
+		lo, hi := bounds[i], bounds[i+1]
+		wg.Go(func() { copy(dst[lo:hi], src[lo:hi]) })
+	}
+	wg.Wait()
+}
+
+// copyBounds splits [0, n) into parts contiguous ranges whose lengths
+// differ by at most one, the i-th being [b[i], b[i+1]). parts is clamped
+// to [1, max(n, 1)].
+func copyBounds(n, parts int) []int {
+	parts = max(1, min(parts, n))
+	b := make([]int, parts+1)
+	q, r := n/parts, n%parts // the first r parts have one more
+	for i := range b {
+		b[i] = i*q + min(i, r)
+	}
+	return b
 }

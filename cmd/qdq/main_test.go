@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -238,13 +239,14 @@ func TestBenchJSON(t *testing.T) {
 	for _, line := range lines {
 		var row map[string]any
 		require.NoError(t, json.Unmarshal([]byte(line), &row))
-		for _, k := range []string{"backend", "dtype", "mode", "elements", "seconds", "gbps", "copy_gbps"} {
+		for _, k := range []string{"backend", "dtype", "mode", "elements", "seconds", "gbps", "copy_gbps", "copy_workers", "ratio"} {
 			assert.Contains(t, row, k)
 		}
 		assert.Equal(t, "cpu", row["backend"])
 		assert.Equal(t, float64(64<<10), row["elements"])
 		assert.Greater(t, row["gbps"], 0.0)
 		assert.Greater(t, row["copy_gbps"], 0.0)
+		assert.Equal(t, float64(runtime.GOMAXPROCS(0)), row["copy_workers"])
 		modes[row["mode"].(string)] = true
 	}
 	assert.Len(t, modes, 4)
