@@ -3,6 +3,7 @@ package cpu
 import (
 	"math"
 	"sync"
+	"unsafe"
 )
 
 // quantArrays holds per-element quantization parameters, one entry per
@@ -200,11 +201,68 @@ func fakeQuant[F float32 | float64](x F, q Quant[F], clamp bool, mode RoundMode)
 	if clamp {
 		x = clampTF(x, q)
 	}
-	z := F(x * q.Scale)
+	z := mul(x, q.Scale)
 	if mode == HalfUp {
-		return F(F(math.Floor(float64(F(z+0.5)))) * q.Inv)
+		return mul(F(math.Floor(float64(F(z+0.5)))), q.Inv)
 	}
-	return F(F(math.RoundToEven(float64(z))) * q.Inv)
+	return mul(F(math.RoundToEven(float64(z))), q.Inv)
+}
+
+// NaN bits. The definition fixes them as x86 gives them, on every
+// architecture: an operation with a NaN operand gives its first NaN
+// operand, made quiet, and an invalid operation (0·Inf) the default NaN
+// with the sign bit set. Only products and quotients can make or meet a
+// NaN in steps 3 to 5 (an addition of 0.5 to a NaN keeps it on every
+// architecture, and the rounding functions pass NaNs through), so they go
+// through mul and div, which settle the rare NaN result in integer code.
+
+// mul returns a*b, rounded to F, with x86's NaN bits.
+func mul[F Float](a, b F) F {
+	p := F(a * b)
+	if p != p {
+		return nanOf(a, b)
+	}
+	return p
+}
+
+// div returns a/b, rounded to F, with x86's NaN bits.
+func div[F Float](a, b F) F {
+	p := F(a / b)
+	if p != p {
+		return nanOf(a, b)
+	}
+	return p
+}
+
+// nanOf returns the NaN of an operation with first operand a and second
+// operand b whose result is NaN: a made quiet if a is NaN, else b made
+// quiet if b is NaN, else the default NaN.
+func nanOf[F Float](a, b F) F {
+	switch {
+	case a != a:
+		return quiet(a)
+	case b != b:
+		return quiet(b)
+	}
+	return defaultNaN[F]()
+}
+
+// quiet returns the NaN x with its quiet bit set.
+func quiet[F Float](x F) F {
+	if unsafe.Sizeof(x) == 4 {
+		return F(math.Float32frombits(math.Float32bits(float32(x)) | 1<<22))
+	}
+	return F(math.Float64frombits(math.Float64bits(float64(x)) | 1<<51))
+}
+
+// defaultNaN returns x86's default NaN: 0xFFC00000 for float32,
+// 0xFFF8000000000000 for float64.
+func defaultNaN[F Float]() F {
+	var x F
+	if unsafe.Sizeof(x) == 4 {
+		return F(math.Float32frombits(0xffc00000))
+	}
+	return F(math.Float64frombits(0xfff8000000000000))
 }
 
 func applyFloat[F float32 | float64](dst, src []F, q Quant[F], clamp bool, mode RoundMode) {
@@ -214,15 +272,15 @@ func applyFloat[F float32 | float64](dst, src []F, q Quant[F], clamp bool, mode 
 	switch {
 	case !clamp && mode == HalfToEven:
 		for j, x := range src {
-			dst[j] = F(F(math.RoundToEven(float64(F(x*q.Scale)))) * q.Inv)
+			dst[j] = mul(F(math.RoundToEven(float64(mul(x, q.Scale)))), q.Inv)
 		}
 	case !clamp:
 		for j, x := range src {
-			dst[j] = F(F(math.Floor(float64(F(F(x*q.Scale)+0.5)))) * q.Inv)
+			dst[j] = mul(F(math.Floor(float64(F(mul(x, q.Scale)+0.5)))), q.Inv)
 		}
 	case mode == HalfToEven:
 		for j, x := range src {
-			dst[j] = F(F(math.RoundToEven(float64(F(clampTF(x, q)*q.Scale)))) * q.Inv)
+			dst[j] = mul(F(math.RoundToEven(float64(mul(clampTF(x, q), q.Scale)))), q.Inv)
 		}
 	default:
 		for j, x := range src {

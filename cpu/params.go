@@ -95,6 +95,7 @@ func maxFloat[C Float]() C {
 // ComputeQuant reproduces TensorFlow's ComputeQuantizationRange: every
 // step is one operation in C, rounded to nearest-even, with no fused
 // multiply-add, and the inverse scale is its own division, never 1/scale.
+// A NaN result has x86's bits on every architecture (see mul).
 //
 //	s_min = (min_q*min > 0) ? min_q/min : MAX
 //	s_max = (max_q*max > 0) ? max_q/max : MAX
@@ -103,16 +104,16 @@ func maxFloat[C Float]() C {
 func ComputeQuant[C Float](minQ, maxQ int64, lo, hi C) Quant[C] {
 	qmin, qmax := C(minQ), C(maxQ)
 	sMin, sMax := maxFloat[C](), maxFloat[C]()
-	if C(qmin*lo) > 0 {
-		sMin = C(qmin / lo)
+	if mul(qmin, lo) > 0 {
+		sMin = div(qmin, lo)
 	}
-	if C(qmax*hi) > 0 {
-		sMax = C(qmax / hi)
+	if mul(qmax, hi) > 0 {
+		sMax = div(qmax, hi)
 	}
 	if sMin < sMax {
-		inv := C(lo / qmin)
-		return Quant[C]{Min: lo, Max: C(qmax * inv), Scale: sMin, Inv: inv}
+		inv := div(lo, qmin)
+		return Quant[C]{Min: lo, Max: mul(qmax, inv), Scale: sMin, Inv: inv}
 	}
-	inv := C(hi / qmax)
-	return Quant[C]{Min: C(qmin * inv), Max: hi, Scale: sMax, Inv: inv}
+	inv := div(hi, qmax)
+	return Quant[C]{Min: mul(qmin, inv), Max: hi, Scale: sMax, Inv: inv}
 }

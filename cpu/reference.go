@@ -69,8 +69,8 @@ func reference[S any, C Float](dst, src []S, r Request[C], widen func(S) C, narr
 						v = q.Min
 					}
 				}
-				z := C(v * q.Scale)
-				dst[k] = narrow(C(roundTo(z, r.Params.Round) * q.Inv))
+				z := mul(v, q.Scale)
+				dst[k] = narrow(mul(roundTo(z, r.Params.Round), q.Inv))
 			}
 		}
 	}
