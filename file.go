@@ -648,7 +648,7 @@ func (r *fileRun) runWhole(ctx context.Context, seg *segment) error {
 		return fileError(r.src, j.t.Name, err)
 	}
 	seg.data = dst
-	seg.stats = errorStats(j.dtype, src, dst)
+	seg.stats = errorStats(r.e.cpu, j.dtype, src, dst)
 	return nil
 }
 
@@ -692,7 +692,7 @@ func (r *fileRun) producePieces(ctx context.Context, j *fileJob) error {
 			if r.e.ref || (r.e.gpu != nil && fixed == nil) {
 				shape := []int{p.layout.Len()}
 				res, err = r.e.runCall(ctx, bytesTensor(j.dtype, shape, dst), bytesTensor(j.dtype, shape, src), c)
-				seg.stats = errorStats(j.dtype, src, dst)
+				seg.stats = errorStats(r.e.cpu, j.dtype, src, dst)
 			} else {
 				res, seg.stats, err = r.e.runFused(ctx, j.dtype, dst, src, c)
 			}
@@ -906,7 +906,7 @@ func (e *Engine) runFused(ctx context.Context, dtype DType, dst, src []byte, c c
 					continue
 				}
 				chans[i] = ch
-				stats[i] = statsRange(dtype, src[a:b], dst[a:b], 0, p.layout.Len())
+				stats[i] = statsRange(one, dtype, src[a:b], dst[a:b], 0, p.layout.Len())
 			}
 		})
 	}

@@ -239,8 +239,8 @@ func (e *Engine) Backend() Backend {
 // FallbackReason says why an Auto engine runs on the CPU, or is empty.
 func (e *Engine) FallbackReason() string { return e.reason }
 
-// Kernels names the CPU inner loops in use: "avx512", "avx2", "scalar"
-// or "reference".
+// Kernels names the CPU inner loops in use: "avx512", "avx2", "neon",
+// "scalar" or "reference".
 func (e *Engine) Kernels() string {
 	if e.ref {
 		return "reference"
@@ -249,8 +249,10 @@ func (e *Engine) Kernels() string {
 }
 
 // CPUKernels names the CPU inner loops this build can run on this CPU,
-// the portable "scalar" first and the best last. SIMD loops ("avx2",
-// "avx512") exist only in builds made with GOEXPERIMENT=simd on amd64.
+// the portable "scalar" first and the best last: "avx2" and "avx512" on
+// amd64 CPUs that have them, "neon" on arm64. Every build has them, chosen
+// at run time, except one made with the purego build tag, which has the
+// portable loops only. All give the same bits.
 func CPUKernels() []string { return cpu.KernelSets() }
 
 // Close releases the engine's resources. Calls after Close fail with

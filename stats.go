@@ -10,14 +10,14 @@ import (
 )
 
 // errorStats compares the fake-quantized dst with src, both dtype
-// elements as bytes, in float64, on every core.
-func errorStats(dtype DType, src, dst []byte) ErrorStats {
+// elements as bytes, in float64, on every core, with f's kernels.
+func errorStats(f cpu.Fast, dtype DType, src, dst []byte) ErrorStats {
 	size := dtype.Size()
 	n := len(src) / size
 	const chunk = 1 << 16
 	parts := (n + chunk - 1) / chunk
 	if parts <= 1 {
-		return statsRange(dtype, src, dst, 0, n)
+		return statsRange(f, dtype, src, dst, 0, n)
 	}
 	workers := min(runtime.GOMAXPROCS(0), parts)
 	results := make([]ErrorStats, parts)
@@ -34,7 +34,7 @@ func errorStats(dtype DType, src, dst []byte) ErrorStats {
 				if i >= parts {
 					return
 				}
-				results[i] = statsRange(dtype, src, dst, i*chunk, min((i+1)*chunk, n))
+				results[i] = statsRange(f, dtype, src, dst, i*chunk, min((i+1)*chunk, n))
 			}
 		})
 	}
@@ -48,12 +48,12 @@ func errorStats(dtype DType, src, dst []byte) ErrorStats {
 }
 
 // statsRange compares elements [a, b).
-func statsRange(dtype DType, src, dst []byte, a, b int) ErrorStats {
+func statsRange(f cpu.Fast, dtype DType, src, dst []byte, a, b int) ErrorStats {
 	switch dtype {
 	case F32:
 		x := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(src))), len(src)/4)
 		y := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(dst))), len(dst)/4)
-		return compareFloat32(x[a:b], y[a:b])
+		return compareFloat32(f, x[a:b], y[a:b])
 	case F64:
 		x := unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(src))), len(src)/8)
 		y := unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(dst))), len(dst)/8)
@@ -74,6 +74,15 @@ func statsRange(dtype DType, src, dst []byte, a, b int) ErrorStats {
 		s.add(float64(widen(x[i])), float64(widen(y[i])))
 	}
 	return s.stats()
+}
+
+// compareFloat32 compares float32 elements with f's error sums, and
+// with compareFloat32Scalar when some pair is not finite.
+func compareFloat32(f cpu.Fast, x, y []float32) ErrorStats {
+	if s, ok := f.ErrorSumsFloat32(x, y); ok {
+		return ErrorStats{Elements: s.N, Signal: s.Signal, Noise: s.Noise, SumAbs: s.SumAbs, MaxAbs: s.MaxAbs}
+	}
+	return compareFloat32Scalar(x, y)
 }
 
 // compareFloat32Scalar compares float32 elements two at a time, each in its

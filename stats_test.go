@@ -1,11 +1,14 @@
 package qdq
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/qdqvk/qdq/cpu"
 )
 
 func f32bytes(v []float32) []byte {
@@ -16,7 +19,7 @@ func TestErrorStats(t *testing.T) {
 	nan, inf := float32(math.NaN()), float32(math.Inf(1))
 	x := []float32{1, -2, 0.5, nan, inf, 3, 0}
 	y := []float32{1.25, -2, 0.25, nan, nan, nan, 0}
-	s := errorStats(F32, f32bytes(x), f32bytes(y))
+	s := errorStats(cpu.Fast{}, F32, f32bytes(x), f32bytes(y))
 	assert.Equal(t, int64(4), s.Elements)
 	assert.Equal(t, int64(2), s.NonFinite)
 	assert.Equal(t, int64(1), s.Lost)
@@ -26,7 +29,7 @@ func TestErrorStats(t *testing.T) {
 	assert.Equal(t, 0.125, s.MeanAbs())
 	assert.InDelta(t, 10*math.Log10(5.25/0.125), s.SQNR(), 1e-12)
 
-	exact := errorStats(F32, f32bytes(x[:3]), f32bytes(x[:3]))
+	exact := errorStats(cpu.Fast{}, F32, f32bytes(x[:3]), f32bytes(x[:3]))
 	assert.True(t, math.IsInf(exact.SQNR(), 1), "no error is an infinite SQNR")
 	assert.True(t, math.IsNaN(ErrorStats{}.SQNR()), "nothing compared")
 	assert.True(t, math.IsNaN(ErrorStats{}.MeanAbs()))
@@ -42,7 +45,7 @@ func TestErrorStatsSplits(t *testing.T) {
 		y[i] = float32(math.Round(float64(x[i])*100) / 100)
 	}
 	x[77], y[1000] = float32(math.Inf(-1)), float32(math.NaN())
-	got := errorStats(F32, f32bytes(x), f32bytes(y))
+	got := errorStats(cpu.Fast{}, F32, f32bytes(x), f32bytes(y))
 	var want accumulator
 	for i := range x {
 		want.add(float64(x[i]), float64(y[i]))
@@ -64,10 +67,10 @@ func TestErrorStatsSplits(t *testing.T) {
 	}
 	b64 := func(v []float64) []byte { return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), 8*len(v)) }
 	b16 := func(v []uint16) []byte { return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), 2*len(v)) }
-	g64 := errorStats(F64, b64(x64), b64(y64))
+	g64 := errorStats(cpu.Fast{}, F64, b64(x64), b64(y64))
 	assert.Equal(t, w.Elements, g64.Elements)
 	assert.InEpsilon(t, w.Noise, g64.Noise, 1e-9)
-	g16 := errorStats(F16, b16(h), b16(hy))
+	g16 := errorStats(cpu.Fast{}, F16, b16(h), b16(hy))
 	assert.Equal(t, w.Elements, g16.Elements)
 	assert.Equal(t, int64(1), g16.Lost)
 	assert.Greater(t, g16.Noise, 0.0)
@@ -81,7 +84,7 @@ func BenchmarkErrorStats(b *testing.B) {
 	}
 	b.SetBytes(int64(8 * len(x)))
 	for b.Loop() {
-		errorStats(F32, f32bytes(x), f32bytes(y))
+		errorStats(cpu.Fast{}, F32, f32bytes(x), f32bytes(y))
 	}
 }
 
@@ -93,33 +96,62 @@ func BenchmarkCompareFloat32InCache(b *testing.B) {
 	}
 	b.SetBytes(int64(8 * len(x)))
 	for b.Loop() {
-		compareFloat32(x, y)
+		compareFloat32(cpu.Fast{}, x, y)
 	}
 }
 
-// TestCompareFloat32MatchesScalar checks the build's float32 loop (AVX2
-// in the simd build) against the portable one at every length up to 70,
-// with and without special values.
+// TestCompareFloat32MatchesScalar checks every kernel set's float32
+// comparison against the portable one at every length up to 70, with and
+// without special values.
 func TestCompareFloat32MatchesScalar(t *testing.T) {
-	for n := range 71 {
-		for _, special := range []int{-1, 0, n / 2, n - 1} {
-			x, y := make([]float32, n), make([]float32, n)
-			for i := range x {
-				x[i] = float32(math.Sin(float64(i*7 + n)))
-				y[i] = float32(math.Round(float64(x[i])*64) / 64)
+	for _, set := range cpu.KernelSets() {
+		f := cpu.Fast{Kernels: set}
+		for n := range 71 {
+			for _, special := range []int{-1, 0, n / 2, n - 1} {
+				x, y := make([]float32, n), make([]float32, n)
+				for i := range x {
+					x[i] = float32(math.Sin(float64(i*7 + n)))
+					y[i] = float32(math.Round(float64(x[i])*64) / 64)
+				}
+				if special >= 0 && special < n {
+					x[special] = float32(math.Inf(1))
+					y[n-1-special] = float32(math.NaN())
+				}
+				got, want := compareFloat32(f, x, y), compareFloat32Scalar(x, y)
+				what := fmt.Sprintf("%s n %d special %d", set, n, special)
+				assert.Equal(t, want.Elements, got.Elements, what)
+				assert.Equal(t, want.NonFinite, got.NonFinite, what)
+				assert.Equal(t, want.Lost, got.Lost, what)
+				assert.Equal(t, want.MaxAbs, got.MaxAbs, what)
+				assert.InDelta(t, want.Noise, got.Noise, 1e-12, what)
+				assert.InDelta(t, want.Signal, got.Signal, 1e-9, what)
+				assert.InDelta(t, want.SumAbs, got.SumAbs, 1e-9, what)
 			}
-			if special >= 0 && special < n {
-				x[special] = float32(math.Inf(1))
-				y[n-1-special] = float32(math.NaN())
-			}
-			got, want := compareFloat32(x, y), compareFloat32Scalar(x, y)
-			assert.Equal(t, want.Elements, got.Elements, "n %d special %d", n, special)
-			assert.Equal(t, want.NonFinite, got.NonFinite, "n %d special %d", n, special)
-			assert.Equal(t, want.Lost, got.Lost, "n %d special %d", n, special)
-			assert.Equal(t, want.MaxAbs, got.MaxAbs, "n %d special %d", n, special)
-			assert.InDelta(t, want.Noise, got.Noise, 1e-12, "n %d special %d", n, special)
-			assert.InDelta(t, want.Signal, got.Signal, 1e-9, "n %d special %d", n, special)
-			assert.InDelta(t, want.SumAbs, got.SumAbs, 1e-9, "n %d special %d", n, special)
 		}
+	}
+}
+
+// TestErrorSumsAgreeAcrossKernelSets: on a million pairs each kernel set
+// gives the same sums every time, and the sets agree to 1e-12 relative.
+func TestErrorSumsAgreeAcrossKernelSets(t *testing.T) {
+	const n = 1<<20 + 13
+	x, y := make([]float32, n), make([]float32, n)
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i)) * 3)
+		y[i] = float32(math.Round(float64(x[i])*40) / 40)
+	}
+	want, ok := cpu.Fast{Kernels: "scalar"}.ErrorSumsFloat32(x, y)
+	assert.True(t, ok)
+	for _, set := range cpu.KernelSets() {
+		f := cpu.Fast{Kernels: set}
+		got, ok := f.ErrorSumsFloat32(x, y)
+		assert.True(t, ok, set)
+		again, _ := f.ErrorSumsFloat32(x, y)
+		assert.Equal(t, got, again, "%s: not reproducible", set)
+		assert.Equal(t, want.N, got.N, set)
+		assert.Equal(t, want.MaxAbs, got.MaxAbs, set)
+		assert.InEpsilon(t, want.Signal, got.Signal, 1e-12, set)
+		assert.InEpsilon(t, want.Noise, got.Noise, 1e-12, set)
+		assert.InEpsilon(t, want.SumAbs, got.SumAbs, 1e-12, set)
 	}
 }

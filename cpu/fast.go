@@ -27,9 +27,11 @@ type kernelSet struct {
 	float64  *kernels[float64, float64]
 	float16  *kernels[uint16, float32]
 	bfloat16 *kernels[uint16, float32]
+	// errorSums is ErrorSumsFloat32.
+	errorSums func(x, y []float32) (ErrorSums, bool)
 }
 
-var scalarSet = kernelSet{"scalar", &scalarFloat32, &scalarFloat64, &scalarFloat16, &scalarBFloat16}
+var scalarSet = kernelSet{"scalar", &scalarFloat32, &scalarFloat64, &scalarFloat16, &scalarBFloat16, errorSumsFloat32}
 
 // simdSets holds the SIMD kernel sets this CPU can run, narrowest first.
 // The simd build fills it at init.

@@ -1,0 +1,272 @@
+//go:build !purego && amd64
+
+package cpu
+
+import "math"
+
+// The vector kernel sets are built from assembly routines that each
+// handle whole vectors only: the wrappers here hand them the longest
+// prefix of whole vectors and finish the rest, so that every kernel set
+// gives the portable kernels' bits for every length.
+//
+// The apply routines come in four variants, indexed by variantOf.
+
+// variantOf indexes the apply variants: clamping or not, rounding half to
+// even or half up.
+func variantOf(clamp bool, mode RoundMode) int {
+	v := 0
+	if clamp {
+		v |= 1
+	}
+	if mode == HalfUp {
+		v |= 2
+	}
+	return v
+}
+
+// floatVector holds one instruction set's routines for the float type F,
+// whose sortable keys (see key32) are of type K.
+type floatVector[F float32 | float64, K int32 | int64] struct {
+	name string
+	// width is the elements per vector, a power of two of at most 16.
+	width int
+	// minMaxKeys stores the lane-wise key minima of whole vectors of src in
+	// keys[:width] and the maxima in keys[width:2*width].
+	minMaxKeys func(src []F, keys []K)
+	minMaxEach func(lo, hi, src []F)
+	apply      [4]func(dst, src []F, min, max, scale, inv F)
+	applyEach  [4]func(dst, src, min, max, scale, inv []F)
+	unkey      func(K) F
+}
+
+// kernels returns the kernel set of v.
+func (v *floatVector[F, K]) kernels() kernels[F, F] {
+	return kernels[F, F]{name: v.name, minMax: v.minMax, minMaxEach: v.minMaxEachAll, apply: v.applyAll, applyEach: v.applyEachAll}
+}
+
+func (v *floatVector[F, K]) minMax(src []F, lo, hi F) (F, F) {
+	n := len(src) &^ (v.width - 1)
+	if n > 0 {
+		var buf [32]K
+		keys := buf[:2*v.width]
+		v.minMaxKeys(src[:n], keys)
+		kl, kh := keys[0], keys[v.width]
+		for j := 1; j < v.width; j++ {
+			kl, kh = min(kl, keys[j]), max(kh, keys[v.width+j])
+		}
+		lo, hi = min(lo, v.unkey(kl)), max(hi, v.unkey(kh))
+	}
+	return minMaxFloat(src[n:], lo, hi)
+}
+
+func (v *floatVector[F, K]) minMaxEachAll(lo, hi, src []F) {
+	lo, hi = lo[:len(src)], hi[:len(src)]
+	n := len(src) &^ (v.width - 1)
+	if n > 0 {
+		v.minMaxEach(lo[:n], hi[:n], src[:n])
+	}
+	minMaxEachFloat(lo[n:], hi[n:], src[n:])
+}
+
+// applyAll runs the routine over the whole vectors of src, then once more
+// over the rest padded with zeros.
+func (v *floatVector[F, K]) applyAll(dst, src []F, q Quant[F], clamp bool, mode RoundMode) {
+	f := v.apply[variantOf(clamp, mode)]
+	dst = dst[:len(src)]
+	n := len(src) &^ (v.width - 1)
+	if n > 0 {
+		f(dst[:n], src[:n], q.Min, q.Max, q.Scale, q.Inv)
+	}
+	if n < len(src) {
+		var buf [16]F
+		b := buf[:v.width]
+		copy(b, src[n:])
+		f(b, b, q.Min, q.Max, q.Scale, q.Inv)
+		copy(dst[n:], b)
+	}
+}
+
+func (v *floatVector[F, K]) applyEachAll(dst, src []F, q quantArrays[F], clamp bool, mode RoundMode) {
+	f := v.applyEach[variantOf(clamp, mode)]
+	dst = dst[:len(src)]
+	q = q.slice(len(src))
+	n := len(src) &^ (v.width - 1)
+	if n > 0 {
+		f(dst[:n], src[:n], q.Min[:n], q.Max[:n], q.Scale[:n], q.Inv[:n])
+	}
+	if n < len(src) {
+		var buf, mn, mx, sc, inv [16]F
+		w := v.width
+		copy(buf[:w], src[n:])
+		copy(mn[:w], q.Min[n:])
+		copy(mx[:w], q.Max[n:])
+		copy(sc[:w], q.Scale[n:])
+		copy(inv[:w], q.Inv[n:])
+		f(buf[:w], buf[:w], mn[:w], mx[:w], sc[:w], inv[:w])
+		copy(dst[n:], buf[:w])
+	}
+}
+
+// halfVector holds one instruction set's routines for a 16-bit storage
+// type computed in float32.
+type halfVector struct {
+	name string
+	// width is the float32 lanes per vector (elements per apply step);
+	// keyWidth the 16-bit lanes per vector (elements per range step).
+	width, keyWidth int
+	// inf is the bits of the format's +Inf.
+	inf   uint16
+	widen func(uint16) float32
+	// minMaxKeys is as floatVector's, for 16-bit keys (see key16) of
+	// either format.
+	minMaxKeys func(src []uint16, inf uint16, keys []int16)
+	minMaxEach func(lo, hi []float32, src []uint16)
+	apply      [4]func(dst, src []uint16, min, max, scale, inv float32)
+	applyEach  [4]func(dst, src []uint16, min, max, scale, inv []float32)
+	// portable is the format's portable kernel set, which finishes the
+	// ranges.
+	portable *kernels[uint16, float32]
+}
+
+// kernels returns the kernel set of v.
+func (v *halfVector) kernels() kernels[uint16, float32] {
+	return kernels[uint16, float32]{name: v.name, minMax: v.minMax, minMaxEach: v.minMaxEachAll, apply: v.applyAll, applyEach: v.applyEachAll}
+}
+
+func (v *halfVector) minMax(src []uint16, lo, hi float32) (float32, float32) {
+	n := len(src) &^ (v.keyWidth - 1)
+	if n > 0 {
+		var buf [64]int16
+		keys := buf[:2*v.keyWidth]
+		v.minMaxKeys(src[:n], v.inf, keys)
+		kl, kh := keys[0], keys[v.keyWidth]
+		for j := 1; j < v.keyWidth; j++ {
+			kl, kh = min(kl, keys[j]), max(kh, keys[v.keyWidth+j])
+		}
+		lo, hi = min(lo, v.widen(unkey16(kl))), max(hi, v.widen(unkey16(kh)))
+	}
+	return v.portable.minMax(src[n:], lo, hi)
+}
+
+func (v *halfVector) minMaxEachAll(lo, hi []float32, src []uint16) {
+	lo, hi = lo[:len(src)], hi[:len(src)]
+	n := len(src) &^ (v.width - 1)
+	if n > 0 {
+		v.minMaxEach(lo[:n], hi[:n], src[:n])
+	}
+	v.portable.minMaxEach(lo[n:], hi[n:], src[n:])
+}
+
+func (v *halfVector) applyAll(dst, src []uint16, q Quant[float32], clamp bool, mode RoundMode) {
+	f := v.apply[variantOf(clamp, mode)]
+	dst = dst[:len(src)]
+	n := len(src) &^ (v.width - 1)
+	if n > 0 {
+		f(dst[:n], src[:n], q.Min, q.Max, q.Scale, q.Inv)
+	}
+	if n < len(src) {
+		var buf [16]uint16
+		b := buf[:v.width]
+		copy(b, src[n:])
+		f(b, b, q.Min, q.Max, q.Scale, q.Inv)
+		copy(dst[n:], b)
+	}
+}
+
+func (v *halfVector) applyEachAll(dst, src []uint16, q quantArrays[float32], clamp bool, mode RoundMode) {
+	f := v.applyEach[variantOf(clamp, mode)]
+	dst = dst[:len(src)]
+	q = q.slice(len(src))
+	n := len(src) &^ (v.width - 1)
+	if n > 0 {
+		f(dst[:n], src[:n], q.Min[:n], q.Max[:n], q.Scale[:n], q.Inv[:n])
+	}
+	if n < len(src) {
+		var buf [16]uint16
+		var mn, mx, sc, inv [16]float32
+		w := v.width
+		copy(buf[:w], src[n:])
+		copy(mn[:w], q.Min[n:])
+		copy(mx[:w], q.Max[n:])
+		copy(sc[:w], q.Scale[n:])
+		copy(inv[:w], q.Inv[n:])
+		f(buf[:w], buf[:w], mn[:w], mx[:w], sc[:w], inv[:w])
+		copy(dst[n:], buf[:w])
+	}
+}
+
+// sumsVector is one instruction set's error sums: sums fills 5*width
+// float64 lanes, as sumErrorsAVX2 documents.
+type sumsVector struct {
+	width int
+	sums  func(x, y []float32, sums []float64)
+}
+
+// errorSums is ErrorSumsFloat32 with v's routine for the whole vectors,
+// its lanes added in order, and the portable loop for the rest.
+func (v sumsVector) errorSums(x, y []float32) (ErrorSums, bool) {
+	y = y[:len(x)]
+	n := len(x) &^ (v.width - 1)
+	var s ErrorSums
+	if n > 0 {
+		var buf [40]float64
+		w := v.width
+		b := buf[:5*w]
+		v.sums(x[:n], y[:n], b)
+		for _, bad := range b[4*w:] {
+			if bad != 0 {
+				return ErrorSums{}, false
+			}
+		}
+		s.N = int64(n)
+		for j := range w {
+			s.Signal += b[j]
+			s.Noise += b[w+j]
+			s.SumAbs += b[2*w+j]
+			s.MaxAbs = max(s.MaxAbs, b[3*w+j])
+		}
+	}
+	t, ok := errorSumsFloat32(x[n:], y[n:])
+	if !ok {
+		return ErrorSums{}, false
+	}
+	s.Add(t)
+	return s, true
+}
+
+// conversions are one instruction set's 16-bit conversions over whole
+// vectors, as its kernels do them; the tests check them on every input.
+type conversions struct {
+	width                int
+	widenHalf, widenBF   func(dst []float32, src []uint16)
+	narrowHalf, narrowBF func(dst []uint16, src []float32)
+}
+
+// Sortable keys of floats: flipping the magnitude bits of negative values
+// orders the bit patterns, read as signed integers, like the values, with
+// -0 just below +0 and the NaNs beyond ±Inf. The flip is its own inverse.
+
+// key32 returns the sortable key of f.
+func key32(f float32) int32 {
+	b := int32(math.Float32bits(f))
+	return b ^ b>>31&math.MaxInt32
+}
+
+// unkey32 returns the float32 of key k.
+func unkey32(k int32) float32 { return math.Float32frombits(uint32(k ^ k>>31&math.MaxInt32)) }
+
+// key64 returns the sortable key of f.
+func key64(f float64) int64 {
+	b := int64(math.Float64bits(f))
+	return b ^ b>>63&math.MaxInt64
+}
+
+// unkey64 returns the float64 of key k.
+func unkey64(k int64) float64 { return math.Float64frombits(uint64(k ^ k>>63&math.MaxInt64)) }
+
+// key16 returns the sortable key of 16-bit float bits h, of either
+// format.
+func key16(h uint16) int16 { return int16(h ^ uint16(int16(h)>>15)&0x7fff) }
+
+// unkey16 returns the 16-bit float bits of key k.
+func unkey16(k int16) uint16 { return uint16(k) ^ uint16(k>>15)&0x7fff }
