@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Fast is the parallel, vectorised implementation. Its zero value uses
@@ -105,11 +106,19 @@ const (
 	// itemsPerWorker is how many work items each worker gets on average,
 	// for load balance.
 	itemsPerWorker = 8
+	// streamFrom is the output size in bytes from which the kernels store
+	// with non-temporal moves: an output this large does not stay in the
+	// cache for whoever reads it next, and streaming it saves reading each
+	// of its cache lines in before it is written.
+	streamFrom = 16 << 20
 )
 
 // plan holds what every phase of one call shares.
 type plan[S any, C Float] struct {
-	k          *kernels[S, C]
+	k *kernels[S, C]
+	// apply is k.apply, or k.stream for outputs of streamFrom bytes or
+	// more.
+	apply      func(dst, src []S, q Quant[C], clamp bool, mode RoundMode)
 	dst, src   []S
 	l          Layout
 	minQ, maxQ int64
@@ -129,6 +138,11 @@ func run[S any, C Float](ctx context.Context, workers int, k *kernels[S, C], dst
 	p.find = r.Given == nil && r.Quant == nil
 	p.clamp = r.Given != nil
 	p.write = true
+	p.apply = k.apply
+	var s S
+	if k.stream != nil && len(src)*int(unsafe.Sizeof(s)) >= streamFrom {
+		p.apply = k.stream
+	}
 	p.minQ, p.maxQ = r.Params.Levels()
 	p.quants = make([]Quant[C], p.l.Depth)
 	return p.run(ctx, workers)
@@ -277,7 +291,7 @@ func (p *plan[S, C]) byChannelBlocks(ctx context.Context, workers int) error {
 				}
 				p.quants[c] = p.quant(c, lo, hi)
 				if p.write {
-					p.k.apply(dst, src, p.quants[c], p.clamp, p.mode)
+					p.apply(dst, src, p.quants[c], p.clamp, p.mode)
 				}
 			}
 		default:
@@ -297,7 +311,7 @@ func (p *plan[S, C]) byChannelBlocks(ctx context.Context, workers int) error {
 			for o := range l.Outer {
 				for c := c0; c < c1; c++ {
 					dst, src := p.row(o, c)
-					p.k.apply(dst, src, p.quants[c], p.clamp, p.mode)
+					p.apply(dst, src, p.quants[c], p.clamp, p.mode)
 				}
 			}
 		}
@@ -435,7 +449,7 @@ func (p *plan[S, C]) withinChannels(ctx context.Context, workers int) error {
 	}
 	return parallel(ctx, workers, items, func(_, item int) {
 		q := p.quants[item/per]
-		forItem(item, func(dst, src []S) { p.k.apply(dst, src, q, p.clamp, p.mode) })
+		forItem(item, func(dst, src []S) { p.apply(dst, src, q, p.clamp, p.mode) })
 	})
 }
 

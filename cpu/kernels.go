@@ -26,6 +26,10 @@ type kernels[S any, C Float] struct {
 	// applyEach fake-quantizes src[j] into dst[j] with the j-th entries of
 	// q.
 	applyEach func(dst, src []S, q quantArrays[C], clamp bool, mode RoundMode)
+	// stream, when not nil, is apply with non-temporal stores, which
+	// write dst to memory without reading it into the cache first: for
+	// outputs too large to stay in the cache.
+	stream func(dst, src []S, q Quant[C], clamp bool, mode RoundMode)
 }
 
 // Portable scalar kernels.

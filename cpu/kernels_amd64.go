@@ -32,24 +32,28 @@ var (
 		name: "avx2", width: 8, unkey: unkey32,
 		minMaxKeys: minMaxKeysF32AVX2, minMaxEach: minMaxEachF32AVX2,
 		apply:     [4]func(dst, src []float32, min, max, scale, inv float32){applyF32AVX2, applyF32ClampAVX2, applyF32UpAVX2, applyF32ClampUpAVX2},
+		applyNT:   [4]func(dst, src []float32, min, max, scale, inv float32){applyF32NTAVX2, applyF32ClampNTAVX2, applyF32UpNTAVX2, applyF32ClampUpNTAVX2},
 		applyEach: [4]func(dst, src, min, max, scale, inv []float32){applyEachF32AVX2, applyEachF32ClampAVX2, applyEachF32UpAVX2, applyEachF32ClampUpAVX2},
 	}).kernels()
 	avx2Float64 = (&floatVector[float64, int64]{
 		name: "avx2", width: 4, unkey: unkey64,
 		minMaxKeys: minMaxKeysF64AVX2, minMaxEach: minMaxEachF64AVX2,
 		apply:     [4]func(dst, src []float64, min, max, scale, inv float64){applyF64AVX2, applyF64ClampAVX2, applyF64UpAVX2, applyF64ClampUpAVX2},
+		applyNT:   [4]func(dst, src []float64, min, max, scale, inv float64){applyF64NTAVX2, applyF64ClampNTAVX2, applyF64UpNTAVX2, applyF64ClampUpNTAVX2},
 		applyEach: [4]func(dst, src, min, max, scale, inv []float64){applyEachF64AVX2, applyEachF64ClampAVX2, applyEachF64UpAVX2, applyEachF64ClampUpAVX2},
 	}).kernels()
 	avx2Float16 = (&halfVector{
 		name: "avx2", width: 8, keyWidth: 16, inf: 0x7c00, widen: Float16ToFloat32, portable: &scalarFloat16,
 		minMaxKeys: minMaxKeys16AVX2, minMaxEach: minMaxEachF16AVX2,
 		apply:     [4]func(dst, src []uint16, min, max, scale, inv float32){applyF16AVX2, applyF16ClampAVX2, applyF16UpAVX2, applyF16ClampUpAVX2},
+		applyNT:   [4]func(dst, src []uint16, min, max, scale, inv float32){applyF16NTAVX2, applyF16ClampNTAVX2, applyF16UpNTAVX2, applyF16ClampUpNTAVX2},
 		applyEach: [4]func(dst, src []uint16, min, max, scale, inv []float32){applyEachF16AVX2, applyEachF16ClampAVX2, applyEachF16UpAVX2, applyEachF16ClampUpAVX2},
 	}).kernels()
 	avx2BFloat16 = (&halfVector{
 		name: "avx2", width: 8, keyWidth: 16, inf: 0x7f80, widen: BFloat16ToFloat32, portable: &scalarBFloat16,
 		minMaxKeys: minMaxKeys16AVX2, minMaxEach: minMaxEachBF16AVX2,
 		apply:     [4]func(dst, src []uint16, min, max, scale, inv float32){applyBF16AVX2, applyBF16ClampAVX2, applyBF16UpAVX2, applyBF16ClampUpAVX2},
+		applyNT:   [4]func(dst, src []uint16, min, max, scale, inv float32){applyBF16NTAVX2, applyBF16ClampNTAVX2, applyBF16UpNTAVX2, applyBF16ClampUpNTAVX2},
 		applyEach: [4]func(dst, src []uint16, min, max, scale, inv []float32){applyEachBF16AVX2, applyEachBF16ClampAVX2, applyEachBF16UpAVX2, applyEachBF16ClampUpAVX2},
 	}).kernels()
 	avx2Set = kernelSet{"avx2", &avx2Float32, &avx2Float64, &avx2Float16, &avx2BFloat16, sumsVector{4, sumErrorsAVX2}.errorSums}
@@ -58,24 +62,28 @@ var (
 		name: "avx512", width: 16, unkey: unkey32,
 		minMaxKeys: minMaxKeysF32AVX512, minMaxEach: minMaxEachF32AVX512,
 		apply:     [4]func(dst, src []float32, min, max, scale, inv float32){applyF32AVX512, applyF32ClampAVX512, applyF32UpAVX512, applyF32ClampUpAVX512},
+		applyNT:   [4]func(dst, src []float32, min, max, scale, inv float32){applyF32NTAVX512, applyF32ClampNTAVX512, applyF32UpNTAVX512, applyF32ClampUpNTAVX512},
 		applyEach: [4]func(dst, src, min, max, scale, inv []float32){applyEachF32AVX512, applyEachF32ClampAVX512, applyEachF32UpAVX512, applyEachF32ClampUpAVX512},
 	}).kernels()
 	avx512Float64 = (&floatVector[float64, int64]{
 		name: "avx512", width: 8, unkey: unkey64,
 		minMaxKeys: minMaxKeysF64AVX512, minMaxEach: minMaxEachF64AVX512,
 		apply:     [4]func(dst, src []float64, min, max, scale, inv float64){applyF64AVX512, applyF64ClampAVX512, applyF64UpAVX512, applyF64ClampUpAVX512},
+		applyNT:   [4]func(dst, src []float64, min, max, scale, inv float64){applyF64NTAVX512, applyF64ClampNTAVX512, applyF64UpNTAVX512, applyF64ClampUpNTAVX512},
 		applyEach: [4]func(dst, src, min, max, scale, inv []float64){applyEachF64AVX512, applyEachF64ClampAVX512, applyEachF64UpAVX512, applyEachF64ClampUpAVX512},
 	}).kernels()
 	avx512Float16 = (&halfVector{
 		name: "avx512", width: 16, keyWidth: 32, inf: 0x7c00, widen: Float16ToFloat32, portable: &scalarFloat16,
 		minMaxKeys: minMaxKeys16AVX512, minMaxEach: minMaxEachF16AVX512,
 		apply:     [4]func(dst, src []uint16, min, max, scale, inv float32){applyF16AVX512, applyF16ClampAVX512, applyF16UpAVX512, applyF16ClampUpAVX512},
+		applyNT:   [4]func(dst, src []uint16, min, max, scale, inv float32){applyF16NTAVX512, applyF16ClampNTAVX512, applyF16UpNTAVX512, applyF16ClampUpNTAVX512},
 		applyEach: [4]func(dst, src []uint16, min, max, scale, inv []float32){applyEachF16AVX512, applyEachF16ClampAVX512, applyEachF16UpAVX512, applyEachF16ClampUpAVX512},
 	}).kernels()
 	avx512BFloat16 = (&halfVector{
 		name: "avx512", width: 16, keyWidth: 32, inf: 0x7f80, widen: BFloat16ToFloat32, portable: &scalarBFloat16,
 		minMaxKeys: minMaxKeys16AVX512, minMaxEach: minMaxEachBF16AVX512,
 		apply:     [4]func(dst, src []uint16, min, max, scale, inv float32){applyBF16AVX512, applyBF16ClampAVX512, applyBF16UpAVX512, applyBF16ClampUpAVX512},
+		applyNT:   [4]func(dst, src []uint16, min, max, scale, inv float32){applyBF16NTAVX512, applyBF16ClampNTAVX512, applyBF16UpNTAVX512, applyBF16ClampUpNTAVX512},
 		applyEach: [4]func(dst, src []uint16, min, max, scale, inv []float32){applyEachBF16AVX512, applyEachBF16ClampAVX512, applyEachBF16UpAVX512, applyEachBF16ClampUpAVX512},
 	}).kernels()
 	avx512Set = kernelSet{"avx512", &avx512Float32, &avx512Float64, &avx512Float16, &avx512BFloat16, sumsVector{8, sumErrorsAVX512}.errorSums}

@@ -177,6 +177,64 @@ applyF32AVX2_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyF32NTAVX2(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX2, MMX+, SSE
+TEXT ·applyF32NTAVX2(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        scale+56(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        inv+60(FP), X1
+	VBROADCASTSS X1, Y1
+
+applyF32NTAVX2_by4:
+	CMPQ     DX, $0x00000020
+	JL       applyF32NTAVX2_by4_done
+	VMOVUPS  (CX), Y2
+	VMOVUPS  32(CX), Y3
+	VMOVUPS  64(CX), Y4
+	VMOVUPS  96(CX), Y5
+	VMULPS   Y0, Y2, Y2
+	VROUNDPS $0x00, Y2, Y2
+	VMULPS   Y1, Y2, Y2
+	VMULPS   Y0, Y3, Y3
+	VROUNDPS $0x00, Y3, Y3
+	VMULPS   Y1, Y3, Y3
+	VMULPS   Y0, Y4, Y4
+	VROUNDPS $0x00, Y4, Y4
+	VMULPS   Y1, Y4, Y4
+	VMULPS   Y0, Y5, Y5
+	VROUNDPS $0x00, Y5, Y5
+	VMULPS   Y1, Y5, Y5
+	VMOVNTPS Y2, (AX)
+	VMOVNTPS Y3, 32(AX)
+	VMOVNTPS Y4, 64(AX)
+	VMOVNTPS Y5, 96(AX)
+	ADDQ     $0x00000080, AX
+	ADDQ     $0x00000080, CX
+	SUBQ     $0x00000020, DX
+	JMP      applyF32NTAVX2_by4
+
+applyF32NTAVX2_by4_done:
+applyF32NTAVX2_by1:
+	CMPQ     DX, $0x00000008
+	JL       applyF32NTAVX2_by1_done
+	VMOVUPS  (CX), Y2
+	VMULPS   Y0, Y2, Y2
+	VROUNDPS $0x00, Y2, Y2
+	VMULPS   Y1, Y2, Y2
+	VMOVNTPS Y2, (AX)
+	ADDQ     $0x00000020, AX
+	ADDQ     $0x00000020, CX
+	SUBQ     $0x00000008, DX
+	JMP      applyF32NTAVX2_by1
+
+applyF32NTAVX2_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyF32ClampAVX2(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
 // Requires: AVX, AVX2, SSE
 TEXT ·applyF32ClampAVX2(SB), NOSPLIT, $0-64
@@ -248,6 +306,78 @@ applyF32ClampAVX2_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyF32ClampNTAVX2(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX2, MMX+, SSE
+TEXT ·applyF32ClampNTAVX2(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        min+48(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        max+52(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVSS        scale+56(FP), X2
+	VBROADCASTSS X2, Y2
+	MOVSS        inv+60(FP), X3
+	VBROADCASTSS X3, Y3
+
+applyF32ClampNTAVX2_by4:
+	CMPQ     DX, $0x00000020
+	JL       applyF32ClampNTAVX2_by4_done
+	VMOVUPS  (CX), Y4
+	VMOVUPS  32(CX), Y5
+	VMOVUPS  64(CX), Y6
+	VMOVUPS  96(CX), Y7
+	VMINPS   Y4, Y1, Y4
+	VMAXPS   Y4, Y0, Y4
+	VMULPS   Y2, Y4, Y4
+	VROUNDPS $0x00, Y4, Y4
+	VMULPS   Y3, Y4, Y4
+	VMINPS   Y5, Y1, Y5
+	VMAXPS   Y5, Y0, Y5
+	VMULPS   Y2, Y5, Y5
+	VROUNDPS $0x00, Y5, Y5
+	VMULPS   Y3, Y5, Y5
+	VMINPS   Y6, Y1, Y6
+	VMAXPS   Y6, Y0, Y6
+	VMULPS   Y2, Y6, Y6
+	VROUNDPS $0x00, Y6, Y6
+	VMULPS   Y3, Y6, Y6
+	VMINPS   Y7, Y1, Y7
+	VMAXPS   Y7, Y0, Y7
+	VMULPS   Y2, Y7, Y7
+	VROUNDPS $0x00, Y7, Y7
+	VMULPS   Y3, Y7, Y7
+	VMOVNTPS Y4, (AX)
+	VMOVNTPS Y5, 32(AX)
+	VMOVNTPS Y6, 64(AX)
+	VMOVNTPS Y7, 96(AX)
+	ADDQ     $0x00000080, AX
+	ADDQ     $0x00000080, CX
+	SUBQ     $0x00000020, DX
+	JMP      applyF32ClampNTAVX2_by4
+
+applyF32ClampNTAVX2_by4_done:
+applyF32ClampNTAVX2_by1:
+	CMPQ     DX, $0x00000008
+	JL       applyF32ClampNTAVX2_by1_done
+	VMOVUPS  (CX), Y4
+	VMINPS   Y4, Y1, Y4
+	VMAXPS   Y4, Y0, Y4
+	VMULPS   Y2, Y4, Y4
+	VROUNDPS $0x00, Y4, Y4
+	VMULPS   Y3, Y4, Y4
+	VMOVNTPS Y4, (AX)
+	ADDQ     $0x00000020, AX
+	ADDQ     $0x00000020, CX
+	SUBQ     $0x00000008, DX
+	JMP      applyF32ClampNTAVX2_by1
+
+applyF32ClampNTAVX2_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyF32UpAVX2(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
 // Requires: AVX, AVX2, SSE, SSE2
 TEXT ·applyF32UpAVX2(SB), NOSPLIT, $0-64
@@ -310,6 +440,72 @@ applyF32UpAVX2_by1:
 	JMP      applyF32UpAVX2_by1
 
 applyF32UpAVX2_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyF32UpNTAVX2(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX2, MMX+, SSE, SSE2
+TEXT ·applyF32UpNTAVX2(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        scale+56(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        inv+60(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVL         $0x3f000000, BX
+	MOVD         BX, X2
+	VPBROADCASTD X2, Y2
+
+applyF32UpNTAVX2_by4:
+	CMPQ     DX, $0x00000020
+	JL       applyF32UpNTAVX2_by4_done
+	VMOVUPS  (CX), Y3
+	VMOVUPS  32(CX), Y4
+	VMOVUPS  64(CX), Y5
+	VMOVUPS  96(CX), Y6
+	VMULPS   Y0, Y3, Y3
+	VADDPS   Y2, Y3, Y3
+	VROUNDPS $0x01, Y3, Y3
+	VMULPS   Y1, Y3, Y3
+	VMULPS   Y0, Y4, Y4
+	VADDPS   Y2, Y4, Y4
+	VROUNDPS $0x01, Y4, Y4
+	VMULPS   Y1, Y4, Y4
+	VMULPS   Y0, Y5, Y5
+	VADDPS   Y2, Y5, Y5
+	VROUNDPS $0x01, Y5, Y5
+	VMULPS   Y1, Y5, Y5
+	VMULPS   Y0, Y6, Y6
+	VADDPS   Y2, Y6, Y6
+	VROUNDPS $0x01, Y6, Y6
+	VMULPS   Y1, Y6, Y6
+	VMOVNTPS Y3, (AX)
+	VMOVNTPS Y4, 32(AX)
+	VMOVNTPS Y5, 64(AX)
+	VMOVNTPS Y6, 96(AX)
+	ADDQ     $0x00000080, AX
+	ADDQ     $0x00000080, CX
+	SUBQ     $0x00000020, DX
+	JMP      applyF32UpNTAVX2_by4
+
+applyF32UpNTAVX2_by4_done:
+applyF32UpNTAVX2_by1:
+	CMPQ     DX, $0x00000008
+	JL       applyF32UpNTAVX2_by1_done
+	VMOVUPS  (CX), Y3
+	VMULPS   Y0, Y3, Y3
+	VADDPS   Y2, Y3, Y3
+	VROUNDPS $0x01, Y3, Y3
+	VMULPS   Y1, Y3, Y3
+	VMOVNTPS Y3, (AX)
+	ADDQ     $0x00000020, AX
+	ADDQ     $0x00000020, CX
+	SUBQ     $0x00000008, DX
+	JMP      applyF32UpNTAVX2_by1
+
+applyF32UpNTAVX2_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -389,6 +585,86 @@ applyF32ClampUpAVX2_by1:
 	JMP      applyF32ClampUpAVX2_by1
 
 applyF32ClampUpAVX2_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyF32ClampUpNTAVX2(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX2, MMX+, SSE, SSE2
+TEXT ·applyF32ClampUpNTAVX2(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        min+48(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        max+52(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVSS        scale+56(FP), X2
+	VBROADCASTSS X2, Y2
+	MOVSS        inv+60(FP), X3
+	VBROADCASTSS X3, Y3
+	MOVL         $0x3f000000, BX
+	MOVD         BX, X4
+	VPBROADCASTD X4, Y4
+
+applyF32ClampUpNTAVX2_by4:
+	CMPQ     DX, $0x00000020
+	JL       applyF32ClampUpNTAVX2_by4_done
+	VMOVUPS  (CX), Y5
+	VMOVUPS  32(CX), Y6
+	VMOVUPS  64(CX), Y7
+	VMOVUPS  96(CX), Y8
+	VMINPS   Y5, Y1, Y5
+	VMAXPS   Y5, Y0, Y5
+	VMULPS   Y2, Y5, Y5
+	VADDPS   Y4, Y5, Y5
+	VROUNDPS $0x01, Y5, Y5
+	VMULPS   Y3, Y5, Y5
+	VMINPS   Y6, Y1, Y6
+	VMAXPS   Y6, Y0, Y6
+	VMULPS   Y2, Y6, Y6
+	VADDPS   Y4, Y6, Y6
+	VROUNDPS $0x01, Y6, Y6
+	VMULPS   Y3, Y6, Y6
+	VMINPS   Y7, Y1, Y7
+	VMAXPS   Y7, Y0, Y7
+	VMULPS   Y2, Y7, Y7
+	VADDPS   Y4, Y7, Y7
+	VROUNDPS $0x01, Y7, Y7
+	VMULPS   Y3, Y7, Y7
+	VMINPS   Y8, Y1, Y8
+	VMAXPS   Y8, Y0, Y8
+	VMULPS   Y2, Y8, Y8
+	VADDPS   Y4, Y8, Y8
+	VROUNDPS $0x01, Y8, Y8
+	VMULPS   Y3, Y8, Y8
+	VMOVNTPS Y5, (AX)
+	VMOVNTPS Y6, 32(AX)
+	VMOVNTPS Y7, 64(AX)
+	VMOVNTPS Y8, 96(AX)
+	ADDQ     $0x00000080, AX
+	ADDQ     $0x00000080, CX
+	SUBQ     $0x00000020, DX
+	JMP      applyF32ClampUpNTAVX2_by4
+
+applyF32ClampUpNTAVX2_by4_done:
+applyF32ClampUpNTAVX2_by1:
+	CMPQ     DX, $0x00000008
+	JL       applyF32ClampUpNTAVX2_by1_done
+	VMOVUPS  (CX), Y5
+	VMINPS   Y5, Y1, Y5
+	VMAXPS   Y5, Y0, Y5
+	VMULPS   Y2, Y5, Y5
+	VADDPS   Y4, Y5, Y5
+	VROUNDPS $0x01, Y5, Y5
+	VMULPS   Y3, Y5, Y5
+	VMOVNTPS Y5, (AX)
+	ADDQ     $0x00000020, AX
+	ADDQ     $0x00000020, CX
+	SUBQ     $0x00000008, DX
+	JMP      applyF32ClampUpNTAVX2_by1
+
+applyF32ClampUpNTAVX2_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -707,6 +983,64 @@ applyF64AVX2_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyF64NTAVX2(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+// Requires: AVX, AVX2, MMX+, SSE2
+TEXT ·applyF64NTAVX2(SB), NOSPLIT, $0-80
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSD        scale+64(FP), X0
+	VBROADCASTSD X0, Y0
+	MOVSD        inv+72(FP), X1
+	VBROADCASTSD X1, Y1
+
+applyF64NTAVX2_by4:
+	CMPQ     DX, $0x00000010
+	JL       applyF64NTAVX2_by4_done
+	VMOVUPS  (CX), Y2
+	VMOVUPS  32(CX), Y3
+	VMOVUPS  64(CX), Y4
+	VMOVUPS  96(CX), Y5
+	VMULPD   Y0, Y2, Y2
+	VROUNDPD $0x00, Y2, Y2
+	VMULPD   Y1, Y2, Y2
+	VMULPD   Y0, Y3, Y3
+	VROUNDPD $0x00, Y3, Y3
+	VMULPD   Y1, Y3, Y3
+	VMULPD   Y0, Y4, Y4
+	VROUNDPD $0x00, Y4, Y4
+	VMULPD   Y1, Y4, Y4
+	VMULPD   Y0, Y5, Y5
+	VROUNDPD $0x00, Y5, Y5
+	VMULPD   Y1, Y5, Y5
+	VMOVNTPS Y2, (AX)
+	VMOVNTPS Y3, 32(AX)
+	VMOVNTPS Y4, 64(AX)
+	VMOVNTPS Y5, 96(AX)
+	ADDQ     $0x00000080, AX
+	ADDQ     $0x00000080, CX
+	SUBQ     $0x00000010, DX
+	JMP      applyF64NTAVX2_by4
+
+applyF64NTAVX2_by4_done:
+applyF64NTAVX2_by1:
+	CMPQ     DX, $0x00000004
+	JL       applyF64NTAVX2_by1_done
+	VMOVUPS  (CX), Y2
+	VMULPD   Y0, Y2, Y2
+	VROUNDPD $0x00, Y2, Y2
+	VMULPD   Y1, Y2, Y2
+	VMOVNTPS Y2, (AX)
+	ADDQ     $0x00000020, AX
+	ADDQ     $0x00000020, CX
+	SUBQ     $0x00000004, DX
+	JMP      applyF64NTAVX2_by1
+
+applyF64NTAVX2_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyF64ClampAVX2(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
 // Requires: AVX, AVX2, SSE2
 TEXT ·applyF64ClampAVX2(SB), NOSPLIT, $0-80
@@ -778,6 +1112,78 @@ applyF64ClampAVX2_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyF64ClampNTAVX2(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+// Requires: AVX, AVX2, MMX+, SSE2
+TEXT ·applyF64ClampNTAVX2(SB), NOSPLIT, $0-80
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSD        min+48(FP), X0
+	VBROADCASTSD X0, Y0
+	MOVSD        max+56(FP), X1
+	VBROADCASTSD X1, Y1
+	MOVSD        scale+64(FP), X2
+	VBROADCASTSD X2, Y2
+	MOVSD        inv+72(FP), X3
+	VBROADCASTSD X3, Y3
+
+applyF64ClampNTAVX2_by4:
+	CMPQ     DX, $0x00000010
+	JL       applyF64ClampNTAVX2_by4_done
+	VMOVUPS  (CX), Y4
+	VMOVUPS  32(CX), Y5
+	VMOVUPS  64(CX), Y6
+	VMOVUPS  96(CX), Y7
+	VMINPD   Y4, Y1, Y4
+	VMAXPD   Y4, Y0, Y4
+	VMULPD   Y2, Y4, Y4
+	VROUNDPD $0x00, Y4, Y4
+	VMULPD   Y3, Y4, Y4
+	VMINPD   Y5, Y1, Y5
+	VMAXPD   Y5, Y0, Y5
+	VMULPD   Y2, Y5, Y5
+	VROUNDPD $0x00, Y5, Y5
+	VMULPD   Y3, Y5, Y5
+	VMINPD   Y6, Y1, Y6
+	VMAXPD   Y6, Y0, Y6
+	VMULPD   Y2, Y6, Y6
+	VROUNDPD $0x00, Y6, Y6
+	VMULPD   Y3, Y6, Y6
+	VMINPD   Y7, Y1, Y7
+	VMAXPD   Y7, Y0, Y7
+	VMULPD   Y2, Y7, Y7
+	VROUNDPD $0x00, Y7, Y7
+	VMULPD   Y3, Y7, Y7
+	VMOVNTPS Y4, (AX)
+	VMOVNTPS Y5, 32(AX)
+	VMOVNTPS Y6, 64(AX)
+	VMOVNTPS Y7, 96(AX)
+	ADDQ     $0x00000080, AX
+	ADDQ     $0x00000080, CX
+	SUBQ     $0x00000010, DX
+	JMP      applyF64ClampNTAVX2_by4
+
+applyF64ClampNTAVX2_by4_done:
+applyF64ClampNTAVX2_by1:
+	CMPQ     DX, $0x00000004
+	JL       applyF64ClampNTAVX2_by1_done
+	VMOVUPS  (CX), Y4
+	VMINPD   Y4, Y1, Y4
+	VMAXPD   Y4, Y0, Y4
+	VMULPD   Y2, Y4, Y4
+	VROUNDPD $0x00, Y4, Y4
+	VMULPD   Y3, Y4, Y4
+	VMOVNTPS Y4, (AX)
+	ADDQ     $0x00000020, AX
+	ADDQ     $0x00000020, CX
+	SUBQ     $0x00000004, DX
+	JMP      applyF64ClampNTAVX2_by1
+
+applyF64ClampNTAVX2_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyF64UpAVX2(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
 // Requires: AVX, AVX2, SSE2
 TEXT ·applyF64UpAVX2(SB), NOSPLIT, $0-80
@@ -840,6 +1246,72 @@ applyF64UpAVX2_by1:
 	JMP      applyF64UpAVX2_by1
 
 applyF64UpAVX2_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyF64UpNTAVX2(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+// Requires: AVX, AVX2, MMX+, SSE2
+TEXT ·applyF64UpNTAVX2(SB), NOSPLIT, $0-80
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSD        scale+64(FP), X0
+	VBROADCASTSD X0, Y0
+	MOVSD        inv+72(FP), X1
+	VBROADCASTSD X1, Y1
+	MOVQ         $0x3fe0000000000000, BX
+	MOVQ         BX, X2
+	VPBROADCASTQ X2, Y2
+
+applyF64UpNTAVX2_by4:
+	CMPQ     DX, $0x00000010
+	JL       applyF64UpNTAVX2_by4_done
+	VMOVUPS  (CX), Y3
+	VMOVUPS  32(CX), Y4
+	VMOVUPS  64(CX), Y5
+	VMOVUPS  96(CX), Y6
+	VMULPD   Y0, Y3, Y3
+	VADDPD   Y2, Y3, Y3
+	VROUNDPD $0x01, Y3, Y3
+	VMULPD   Y1, Y3, Y3
+	VMULPD   Y0, Y4, Y4
+	VADDPD   Y2, Y4, Y4
+	VROUNDPD $0x01, Y4, Y4
+	VMULPD   Y1, Y4, Y4
+	VMULPD   Y0, Y5, Y5
+	VADDPD   Y2, Y5, Y5
+	VROUNDPD $0x01, Y5, Y5
+	VMULPD   Y1, Y5, Y5
+	VMULPD   Y0, Y6, Y6
+	VADDPD   Y2, Y6, Y6
+	VROUNDPD $0x01, Y6, Y6
+	VMULPD   Y1, Y6, Y6
+	VMOVNTPS Y3, (AX)
+	VMOVNTPS Y4, 32(AX)
+	VMOVNTPS Y5, 64(AX)
+	VMOVNTPS Y6, 96(AX)
+	ADDQ     $0x00000080, AX
+	ADDQ     $0x00000080, CX
+	SUBQ     $0x00000010, DX
+	JMP      applyF64UpNTAVX2_by4
+
+applyF64UpNTAVX2_by4_done:
+applyF64UpNTAVX2_by1:
+	CMPQ     DX, $0x00000004
+	JL       applyF64UpNTAVX2_by1_done
+	VMOVUPS  (CX), Y3
+	VMULPD   Y0, Y3, Y3
+	VADDPD   Y2, Y3, Y3
+	VROUNDPD $0x01, Y3, Y3
+	VMULPD   Y1, Y3, Y3
+	VMOVNTPS Y3, (AX)
+	ADDQ     $0x00000020, AX
+	ADDQ     $0x00000020, CX
+	SUBQ     $0x00000004, DX
+	JMP      applyF64UpNTAVX2_by1
+
+applyF64UpNTAVX2_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -919,6 +1391,86 @@ applyF64ClampUpAVX2_by1:
 	JMP      applyF64ClampUpAVX2_by1
 
 applyF64ClampUpAVX2_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyF64ClampUpNTAVX2(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+// Requires: AVX, AVX2, MMX+, SSE2
+TEXT ·applyF64ClampUpNTAVX2(SB), NOSPLIT, $0-80
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSD        min+48(FP), X0
+	VBROADCASTSD X0, Y0
+	MOVSD        max+56(FP), X1
+	VBROADCASTSD X1, Y1
+	MOVSD        scale+64(FP), X2
+	VBROADCASTSD X2, Y2
+	MOVSD        inv+72(FP), X3
+	VBROADCASTSD X3, Y3
+	MOVQ         $0x3fe0000000000000, BX
+	MOVQ         BX, X4
+	VPBROADCASTQ X4, Y4
+
+applyF64ClampUpNTAVX2_by4:
+	CMPQ     DX, $0x00000010
+	JL       applyF64ClampUpNTAVX2_by4_done
+	VMOVUPS  (CX), Y5
+	VMOVUPS  32(CX), Y6
+	VMOVUPS  64(CX), Y7
+	VMOVUPS  96(CX), Y8
+	VMINPD   Y5, Y1, Y5
+	VMAXPD   Y5, Y0, Y5
+	VMULPD   Y2, Y5, Y5
+	VADDPD   Y4, Y5, Y5
+	VROUNDPD $0x01, Y5, Y5
+	VMULPD   Y3, Y5, Y5
+	VMINPD   Y6, Y1, Y6
+	VMAXPD   Y6, Y0, Y6
+	VMULPD   Y2, Y6, Y6
+	VADDPD   Y4, Y6, Y6
+	VROUNDPD $0x01, Y6, Y6
+	VMULPD   Y3, Y6, Y6
+	VMINPD   Y7, Y1, Y7
+	VMAXPD   Y7, Y0, Y7
+	VMULPD   Y2, Y7, Y7
+	VADDPD   Y4, Y7, Y7
+	VROUNDPD $0x01, Y7, Y7
+	VMULPD   Y3, Y7, Y7
+	VMINPD   Y8, Y1, Y8
+	VMAXPD   Y8, Y0, Y8
+	VMULPD   Y2, Y8, Y8
+	VADDPD   Y4, Y8, Y8
+	VROUNDPD $0x01, Y8, Y8
+	VMULPD   Y3, Y8, Y8
+	VMOVNTPS Y5, (AX)
+	VMOVNTPS Y6, 32(AX)
+	VMOVNTPS Y7, 64(AX)
+	VMOVNTPS Y8, 96(AX)
+	ADDQ     $0x00000080, AX
+	ADDQ     $0x00000080, CX
+	SUBQ     $0x00000010, DX
+	JMP      applyF64ClampUpNTAVX2_by4
+
+applyF64ClampUpNTAVX2_by4_done:
+applyF64ClampUpNTAVX2_by1:
+	CMPQ     DX, $0x00000004
+	JL       applyF64ClampUpNTAVX2_by1_done
+	VMOVUPS  (CX), Y5
+	VMINPD   Y5, Y1, Y5
+	VMAXPD   Y5, Y0, Y5
+	VMULPD   Y2, Y5, Y5
+	VADDPD   Y4, Y5, Y5
+	VROUNDPD $0x01, Y5, Y5
+	VMULPD   Y3, Y5, Y5
+	VMOVNTPS Y5, (AX)
+	ADDQ     $0x00000020, AX
+	ADDQ     $0x00000020, CX
+	SUBQ     $0x00000004, DX
+	JMP      applyF64ClampUpNTAVX2_by1
+
+applyF64ClampUpNTAVX2_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -1266,6 +1818,57 @@ applyF16AVX2_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyF16NTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX2, F16C, MMX+, SSE
+TEXT ·applyF16NTAVX2(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        scale+56(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        inv+60(FP), X1
+	VBROADCASTSS X1, Y1
+
+applyF16NTAVX2_by2:
+	CMPQ      DX, $0x00000010
+	JL        applyF16NTAVX2_by2_done
+	VCVTPH2PS (CX), Y2
+	VCVTPH2PS 16(CX), Y3
+	VMULPS    Y0, Y2, Y2
+	VROUNDPS  $0x00, Y2, Y2
+	VMULPS    Y1, Y2, Y2
+	VCVTPS2PH $0x00, Y2, X2
+	VMOVNTDQ  X2, (AX)
+	VMULPS    Y0, Y3, Y3
+	VROUNDPS  $0x00, Y3, Y3
+	VMULPS    Y1, Y3, Y3
+	VCVTPS2PH $0x00, Y3, X2
+	VMOVNTDQ  X2, 16(AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, CX
+	SUBQ      $0x00000010, DX
+	JMP       applyF16NTAVX2_by2
+
+applyF16NTAVX2_by2_done:
+applyF16NTAVX2_by1:
+	CMPQ      DX, $0x00000008
+	JL        applyF16NTAVX2_by1_done
+	VCVTPH2PS (CX), Y2
+	VMULPS    Y0, Y2, Y2
+	VROUNDPS  $0x00, Y2, Y2
+	VMULPS    Y1, Y2, Y2
+	VCVTPS2PH $0x00, Y2, X2
+	VMOVNTDQ  X2, (AX)
+	ADDQ      $0x00000010, AX
+	ADDQ      $0x00000010, CX
+	SUBQ      $0x00000008, DX
+	JMP       applyF16NTAVX2_by1
+
+applyF16NTAVX2_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyF16ClampAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 // Requires: AVX, AVX2, F16C, SSE
 TEXT ·applyF16ClampAVX2(SB), NOSPLIT, $0-64
@@ -1323,6 +1926,67 @@ applyF16ClampAVX2_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyF16ClampNTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX2, F16C, MMX+, SSE
+TEXT ·applyF16ClampNTAVX2(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        min+48(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        max+52(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVSS        scale+56(FP), X2
+	VBROADCASTSS X2, Y2
+	MOVSS        inv+60(FP), X3
+	VBROADCASTSS X3, Y3
+
+applyF16ClampNTAVX2_by2:
+	CMPQ      DX, $0x00000010
+	JL        applyF16ClampNTAVX2_by2_done
+	VCVTPH2PS (CX), Y4
+	VCVTPH2PS 16(CX), Y5
+	VMINPS    Y4, Y1, Y4
+	VMAXPS    Y4, Y0, Y4
+	VMULPS    Y2, Y4, Y4
+	VROUNDPS  $0x00, Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VCVTPS2PH $0x00, Y4, X4
+	VMOVNTDQ  X4, (AX)
+	VMINPS    Y5, Y1, Y5
+	VMAXPS    Y5, Y0, Y5
+	VMULPS    Y2, Y5, Y5
+	VROUNDPS  $0x00, Y5, Y5
+	VMULPS    Y3, Y5, Y5
+	VCVTPS2PH $0x00, Y5, X4
+	VMOVNTDQ  X4, 16(AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, CX
+	SUBQ      $0x00000010, DX
+	JMP       applyF16ClampNTAVX2_by2
+
+applyF16ClampNTAVX2_by2_done:
+applyF16ClampNTAVX2_by1:
+	CMPQ      DX, $0x00000008
+	JL        applyF16ClampNTAVX2_by1_done
+	VCVTPH2PS (CX), Y4
+	VMINPS    Y4, Y1, Y4
+	VMAXPS    Y4, Y0, Y4
+	VMULPS    Y2, Y4, Y4
+	VROUNDPS  $0x00, Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VCVTPS2PH $0x00, Y4, X4
+	VMOVNTDQ  X4, (AX)
+	ADDQ      $0x00000010, AX
+	ADDQ      $0x00000010, CX
+	SUBQ      $0x00000008, DX
+	JMP       applyF16ClampNTAVX2_by1
+
+applyF16ClampNTAVX2_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyF16UpAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 // Requires: AVX, AVX2, F16C, SSE, SSE2
 TEXT ·applyF16UpAVX2(SB), NOSPLIT, $0-64
@@ -1373,6 +2037,63 @@ applyF16UpAVX2_by1:
 	JMP       applyF16UpAVX2_by1
 
 applyF16UpAVX2_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyF16UpNTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX2, F16C, MMX+, SSE, SSE2
+TEXT ·applyF16UpNTAVX2(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        scale+56(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        inv+60(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVL         $0x3f000000, BX
+	MOVD         BX, X2
+	VPBROADCASTD X2, Y2
+
+applyF16UpNTAVX2_by2:
+	CMPQ      DX, $0x00000010
+	JL        applyF16UpNTAVX2_by2_done
+	VCVTPH2PS (CX), Y3
+	VCVTPH2PS 16(CX), Y4
+	VMULPS    Y0, Y3, Y3
+	VADDPS    Y2, Y3, Y3
+	VROUNDPS  $0x01, Y3, Y3
+	VMULPS    Y1, Y3, Y3
+	VCVTPS2PH $0x00, Y3, X3
+	VMOVNTDQ  X3, (AX)
+	VMULPS    Y0, Y4, Y4
+	VADDPS    Y2, Y4, Y4
+	VROUNDPS  $0x01, Y4, Y4
+	VMULPS    Y1, Y4, Y4
+	VCVTPS2PH $0x00, Y4, X3
+	VMOVNTDQ  X3, 16(AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, CX
+	SUBQ      $0x00000010, DX
+	JMP       applyF16UpNTAVX2_by2
+
+applyF16UpNTAVX2_by2_done:
+applyF16UpNTAVX2_by1:
+	CMPQ      DX, $0x00000008
+	JL        applyF16UpNTAVX2_by1_done
+	VCVTPH2PS (CX), Y3
+	VMULPS    Y0, Y3, Y3
+	VADDPS    Y2, Y3, Y3
+	VROUNDPS  $0x01, Y3, Y3
+	VMULPS    Y1, Y3, Y3
+	VCVTPS2PH $0x00, Y3, X3
+	VMOVNTDQ  X3, (AX)
+	ADDQ      $0x00000010, AX
+	ADDQ      $0x00000010, CX
+	SUBQ      $0x00000008, DX
+	JMP       applyF16UpNTAVX2_by1
+
+applyF16UpNTAVX2_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -1436,6 +2157,73 @@ applyF16ClampUpAVX2_by1:
 	JMP       applyF16ClampUpAVX2_by1
 
 applyF16ClampUpAVX2_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyF16ClampUpNTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX2, F16C, MMX+, SSE, SSE2
+TEXT ·applyF16ClampUpNTAVX2(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        min+48(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        max+52(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVSS        scale+56(FP), X2
+	VBROADCASTSS X2, Y2
+	MOVSS        inv+60(FP), X3
+	VBROADCASTSS X3, Y3
+	MOVL         $0x3f000000, BX
+	MOVD         BX, X4
+	VPBROADCASTD X4, Y4
+
+applyF16ClampUpNTAVX2_by2:
+	CMPQ      DX, $0x00000010
+	JL        applyF16ClampUpNTAVX2_by2_done
+	VCVTPH2PS (CX), Y5
+	VCVTPH2PS 16(CX), Y6
+	VMINPS    Y5, Y1, Y5
+	VMAXPS    Y5, Y0, Y5
+	VMULPS    Y2, Y5, Y5
+	VADDPS    Y4, Y5, Y5
+	VROUNDPS  $0x01, Y5, Y5
+	VMULPS    Y3, Y5, Y5
+	VCVTPS2PH $0x00, Y5, X5
+	VMOVNTDQ  X5, (AX)
+	VMINPS    Y6, Y1, Y6
+	VMAXPS    Y6, Y0, Y6
+	VMULPS    Y2, Y6, Y6
+	VADDPS    Y4, Y6, Y6
+	VROUNDPS  $0x01, Y6, Y6
+	VMULPS    Y3, Y6, Y6
+	VCVTPS2PH $0x00, Y6, X5
+	VMOVNTDQ  X5, 16(AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, CX
+	SUBQ      $0x00000010, DX
+	JMP       applyF16ClampUpNTAVX2_by2
+
+applyF16ClampUpNTAVX2_by2_done:
+applyF16ClampUpNTAVX2_by1:
+	CMPQ      DX, $0x00000008
+	JL        applyF16ClampUpNTAVX2_by1_done
+	VCVTPH2PS (CX), Y5
+	VMINPS    Y5, Y1, Y5
+	VMAXPS    Y5, Y0, Y5
+	VMULPS    Y2, Y5, Y5
+	VADDPS    Y4, Y5, Y5
+	VROUNDPS  $0x01, Y5, Y5
+	VMULPS    Y3, Y5, Y5
+	VCVTPS2PH $0x00, Y5, X5
+	VMOVNTDQ  X5, (AX)
+	ADDQ      $0x00000010, AX
+	ADDQ      $0x00000010, CX
+	SUBQ      $0x00000008, DX
+	JMP       applyF16ClampUpNTAVX2_by1
+
+applyF16ClampUpNTAVX2_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -1749,6 +2537,96 @@ applyBF16AVX2_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyBF16NTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX2, MMX+, SSE, SSE2
+TEXT ·applyBF16NTAVX2(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        scale+56(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        inv+60(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVL         $0x00007fff, BX
+	MOVD         BX, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0x00000001, BX
+	MOVD         BX, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0x00000040, BX
+	MOVD         BX, X4
+	VPBROADCASTD X4, Y4
+
+applyBF16NTAVX2_by2:
+	CMPQ         DX, $0x00000010
+	JL           applyBF16NTAVX2_by2_done
+	VPMOVZXWD    (CX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    16(CX), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y0, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VPSRLD       $0x10, Y5, Y7
+	VPAND        Y3, Y7, Y8
+	VPADDD       Y2, Y8, Y8
+	VPADDD       Y5, Y8, Y8
+	VPSRLD       $0x10, Y8, Y8
+	VCMPPS       $0x03, Y5, Y5, Y5
+	VPOR         Y4, Y7, Y7
+	VBLENDVPS    Y5, Y7, Y8, Y8
+	VEXTRACTI128 $0x01, Y8, X5
+	VPACKUSDW    X5, X8, X5
+	VMOVNTDQ     X5, (AX)
+	VMULPS       Y0, Y6, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VPSRLD       $0x10, Y6, Y5
+	VPAND        Y3, Y5, Y7
+	VPADDD       Y2, Y7, Y7
+	VPADDD       Y6, Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VCMPPS       $0x03, Y6, Y6, Y6
+	VPOR         Y4, Y5, Y5
+	VBLENDVPS    Y6, Y5, Y7, Y7
+	VEXTRACTI128 $0x01, Y7, X5
+	VPACKUSDW    X5, X7, X5
+	VMOVNTDQ     X5, 16(AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	SUBQ         $0x00000010, DX
+	JMP          applyBF16NTAVX2_by2
+
+applyBF16NTAVX2_by2_done:
+applyBF16NTAVX2_by1:
+	CMPQ         DX, $0x00000008
+	JL           applyBF16NTAVX2_by1_done
+	VPMOVZXWD    (CX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VPSRLD       $0x10, Y5, Y6
+	VPAND        Y3, Y6, Y7
+	VPADDD       Y2, Y7, Y7
+	VPADDD       Y5, Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VCMPPS       $0x03, Y5, Y5, Y5
+	VPOR         Y4, Y6, Y6
+	VBLENDVPS    Y5, Y6, Y7, Y7
+	VEXTRACTI128 $0x01, Y7, X5
+	VPACKUSDW    X5, X7, X5
+	VMOVNTDQ     X5, (AX)
+	ADDQ         $0x00000010, AX
+	ADDQ         $0x00000010, CX
+	SUBQ         $0x00000008, DX
+	JMP          applyBF16NTAVX2_by1
+
+applyBF16NTAVX2_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyBF16ClampAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 // Requires: AVX, AVX2, SSE, SSE2
 TEXT ·applyBF16ClampAVX2(SB), NOSPLIT, $0-64
@@ -1848,6 +2726,106 @@ applyBF16ClampAVX2_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyBF16ClampNTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX2, MMX+, SSE, SSE2
+TEXT ·applyBF16ClampNTAVX2(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        min+48(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        max+52(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVSS        scale+56(FP), X2
+	VBROADCASTSS X2, Y2
+	MOVSS        inv+60(FP), X3
+	VBROADCASTSS X3, Y3
+	MOVL         $0x00007fff, BX
+	MOVD         BX, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x00000001, BX
+	MOVD         BX, X5
+	VPBROADCASTD X5, Y5
+	MOVL         $0x00000040, BX
+	MOVD         BX, X6
+	VPBROADCASTD X6, Y6
+
+applyBF16ClampNTAVX2_by2:
+	CMPQ         DX, $0x00000010
+	JL           applyBF16ClampNTAVX2_by2_done
+	VPMOVZXWD    (CX), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VPMOVZXWD    16(CX), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VMINPS       Y7, Y1, Y7
+	VMAXPS       Y7, Y0, Y7
+	VMULPS       Y2, Y7, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMULPS       Y3, Y7, Y7
+	VPSRLD       $0x10, Y7, Y9
+	VPAND        Y5, Y9, Y10
+	VPADDD       Y4, Y10, Y10
+	VPADDD       Y7, Y10, Y10
+	VPSRLD       $0x10, Y10, Y10
+	VCMPPS       $0x03, Y7, Y7, Y7
+	VPOR         Y6, Y9, Y9
+	VBLENDVPS    Y7, Y9, Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X7
+	VPACKUSDW    X7, X10, X7
+	VMOVNTDQ     X7, (AX)
+	VMINPS       Y8, Y1, Y8
+	VMAXPS       Y8, Y0, Y8
+	VMULPS       Y2, Y8, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VMULPS       Y3, Y8, Y8
+	VPSRLD       $0x10, Y8, Y7
+	VPAND        Y5, Y7, Y9
+	VPADDD       Y4, Y9, Y9
+	VPADDD       Y8, Y9, Y9
+	VPSRLD       $0x10, Y9, Y9
+	VCMPPS       $0x03, Y8, Y8, Y8
+	VPOR         Y6, Y7, Y7
+	VBLENDVPS    Y8, Y7, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X7
+	VPACKUSDW    X7, X9, X7
+	VMOVNTDQ     X7, 16(AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	SUBQ         $0x00000010, DX
+	JMP          applyBF16ClampNTAVX2_by2
+
+applyBF16ClampNTAVX2_by2_done:
+applyBF16ClampNTAVX2_by1:
+	CMPQ         DX, $0x00000008
+	JL           applyBF16ClampNTAVX2_by1_done
+	VPMOVZXWD    (CX), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VMINPS       Y7, Y1, Y7
+	VMAXPS       Y7, Y0, Y7
+	VMULPS       Y2, Y7, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMULPS       Y3, Y7, Y7
+	VPSRLD       $0x10, Y7, Y8
+	VPAND        Y5, Y8, Y9
+	VPADDD       Y4, Y9, Y9
+	VPADDD       Y7, Y9, Y9
+	VPSRLD       $0x10, Y9, Y9
+	VCMPPS       $0x03, Y7, Y7, Y7
+	VPOR         Y6, Y8, Y8
+	VBLENDVPS    Y7, Y8, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X7
+	VPACKUSDW    X7, X9, X7
+	VMOVNTDQ     X7, (AX)
+	ADDQ         $0x00000010, AX
+	ADDQ         $0x00000010, CX
+	SUBQ         $0x00000008, DX
+	JMP          applyBF16ClampNTAVX2_by1
+
+applyBF16ClampNTAVX2_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyBF16UpAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 // Requires: AVX, AVX2, SSE, SSE2
 TEXT ·applyBF16UpAVX2(SB), NOSPLIT, $0-64
@@ -1940,6 +2918,102 @@ applyBF16UpAVX2_by1:
 	JMP          applyBF16UpAVX2_by1
 
 applyBF16UpAVX2_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyBF16UpNTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX2, MMX+, SSE, SSE2
+TEXT ·applyBF16UpNTAVX2(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        scale+56(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        inv+60(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVL         $0x3f000000, BX
+	MOVD         BX, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0x00007fff, BX
+	MOVD         BX, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0x00000001, BX
+	MOVD         BX, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x00000040, BX
+	MOVD         BX, X5
+	VPBROADCASTD X5, Y5
+
+applyBF16UpNTAVX2_by2:
+	CMPQ         DX, $0x00000010
+	JL           applyBF16UpNTAVX2_by2_done
+	VPMOVZXWD    (CX), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    16(CX), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y2, Y6, Y6
+	VROUNDPS     $0x01, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VPSRLD       $0x10, Y6, Y8
+	VPAND        Y4, Y8, Y9
+	VPADDD       Y3, Y9, Y9
+	VPADDD       Y6, Y9, Y9
+	VPSRLD       $0x10, Y9, Y9
+	VCMPPS       $0x03, Y6, Y6, Y6
+	VPOR         Y5, Y8, Y8
+	VBLENDVPS    Y6, Y8, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X6
+	VPACKUSDW    X6, X9, X6
+	VMOVNTDQ     X6, (AX)
+	VMULPS       Y0, Y7, Y7
+	VADDPS       Y2, Y7, Y7
+	VROUNDPS     $0x01, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VPSRLD       $0x10, Y7, Y6
+	VPAND        Y4, Y6, Y8
+	VPADDD       Y3, Y8, Y8
+	VPADDD       Y7, Y8, Y8
+	VPSRLD       $0x10, Y8, Y8
+	VCMPPS       $0x03, Y7, Y7, Y7
+	VPOR         Y5, Y6, Y6
+	VBLENDVPS    Y7, Y6, Y8, Y8
+	VEXTRACTI128 $0x01, Y8, X6
+	VPACKUSDW    X6, X8, X6
+	VMOVNTDQ     X6, 16(AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	SUBQ         $0x00000010, DX
+	JMP          applyBF16UpNTAVX2_by2
+
+applyBF16UpNTAVX2_by2_done:
+applyBF16UpNTAVX2_by1:
+	CMPQ         DX, $0x00000008
+	JL           applyBF16UpNTAVX2_by1_done
+	VPMOVZXWD    (CX), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y2, Y6, Y6
+	VROUNDPS     $0x01, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VPSRLD       $0x10, Y6, Y7
+	VPAND        Y4, Y7, Y8
+	VPADDD       Y3, Y8, Y8
+	VPADDD       Y6, Y8, Y8
+	VPSRLD       $0x10, Y8, Y8
+	VCMPPS       $0x03, Y6, Y6, Y6
+	VPOR         Y5, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y8, Y8
+	VEXTRACTI128 $0x01, Y8, X6
+	VPACKUSDW    X6, X8, X6
+	VMOVNTDQ     X6, (AX)
+	ADDQ         $0x00000010, AX
+	ADDQ         $0x00000010, CX
+	SUBQ         $0x00000008, DX
+	JMP          applyBF16UpNTAVX2_by1
+
+applyBF16UpNTAVX2_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -2045,6 +3119,112 @@ applyBF16ClampUpAVX2_by1:
 	JMP          applyBF16ClampUpAVX2_by1
 
 applyBF16ClampUpAVX2_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyBF16ClampUpNTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX2, MMX+, SSE, SSE2
+TEXT ·applyBF16ClampUpNTAVX2(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        min+48(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        max+52(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVSS        scale+56(FP), X2
+	VBROADCASTSS X2, Y2
+	MOVSS        inv+60(FP), X3
+	VBROADCASTSS X3, Y3
+	MOVL         $0x3f000000, BX
+	MOVD         BX, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x00007fff, BX
+	MOVD         BX, X5
+	VPBROADCASTD X5, Y5
+	MOVL         $0x00000001, BX
+	MOVD         BX, X6
+	VPBROADCASTD X6, Y6
+	MOVL         $0x00000040, BX
+	MOVD         BX, X7
+	VPBROADCASTD X7, Y7
+
+applyBF16ClampUpNTAVX2_by2:
+	CMPQ         DX, $0x00000010
+	JL           applyBF16ClampUpNTAVX2_by2_done
+	VPMOVZXWD    (CX), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VPMOVZXWD    16(CX), Y9
+	VPSLLD       $0x10, Y9, Y9
+	VMINPS       Y8, Y1, Y8
+	VMAXPS       Y8, Y0, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y4, Y8, Y8
+	VROUNDPS     $0x01, Y8, Y8
+	VMULPS       Y3, Y8, Y8
+	VPSRLD       $0x10, Y8, Y10
+	VPAND        Y6, Y10, Y11
+	VPADDD       Y5, Y11, Y11
+	VPADDD       Y8, Y11, Y11
+	VPSRLD       $0x10, Y11, Y11
+	VCMPPS       $0x03, Y8, Y8, Y8
+	VPOR         Y7, Y10, Y10
+	VBLENDVPS    Y8, Y10, Y11, Y11
+	VEXTRACTI128 $0x01, Y11, X8
+	VPACKUSDW    X8, X11, X8
+	VMOVNTDQ     X8, (AX)
+	VMINPS       Y9, Y1, Y9
+	VMAXPS       Y9, Y0, Y9
+	VMULPS       Y2, Y9, Y9
+	VADDPS       Y4, Y9, Y9
+	VROUNDPS     $0x01, Y9, Y9
+	VMULPS       Y3, Y9, Y9
+	VPSRLD       $0x10, Y9, Y8
+	VPAND        Y6, Y8, Y10
+	VPADDD       Y5, Y10, Y10
+	VPADDD       Y9, Y10, Y10
+	VPSRLD       $0x10, Y10, Y10
+	VCMPPS       $0x03, Y9, Y9, Y9
+	VPOR         Y7, Y8, Y8
+	VBLENDVPS    Y9, Y8, Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X8
+	VPACKUSDW    X8, X10, X8
+	VMOVNTDQ     X8, 16(AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	SUBQ         $0x00000010, DX
+	JMP          applyBF16ClampUpNTAVX2_by2
+
+applyBF16ClampUpNTAVX2_by2_done:
+applyBF16ClampUpNTAVX2_by1:
+	CMPQ         DX, $0x00000008
+	JL           applyBF16ClampUpNTAVX2_by1_done
+	VPMOVZXWD    (CX), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VMINPS       Y8, Y1, Y8
+	VMAXPS       Y8, Y0, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y4, Y8, Y8
+	VROUNDPS     $0x01, Y8, Y8
+	VMULPS       Y3, Y8, Y8
+	VPSRLD       $0x10, Y8, Y9
+	VPAND        Y6, Y9, Y10
+	VPADDD       Y5, Y10, Y10
+	VPADDD       Y8, Y10, Y10
+	VPSRLD       $0x10, Y10, Y10
+	VCMPPS       $0x03, Y8, Y8, Y8
+	VPOR         Y7, Y9, Y9
+	VBLENDVPS    Y8, Y9, Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X8
+	VPACKUSDW    X8, X10, X8
+	VMOVNTDQ     X8, (AX)
+	ADDQ         $0x00000010, AX
+	ADDQ         $0x00000010, CX
+	SUBQ         $0x00000008, DX
+	JMP          applyBF16ClampUpNTAVX2_by1
+
+applyBF16ClampUpNTAVX2_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -2488,6 +3668,64 @@ applyF32AVX512_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyF32NTAVX512(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX512F, MMX+, SSE
+TEXT ·applyF32NTAVX512(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        scale+56(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        inv+60(FP), X1
+	VBROADCASTSS X1, Z1
+
+applyF32NTAVX512_by4:
+	CMPQ        DX, $0x00000040
+	JL          applyF32NTAVX512_by4_done
+	VMOVUPS     (CX), Z2
+	VMOVUPS     64(CX), Z3
+	VMOVUPS     128(CX), Z4
+	VMOVUPS     192(CX), Z5
+	VMULPS      Z0, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMULPS      Z1, Z2, Z2
+	VMULPS      Z0, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMULPS      Z1, Z3, Z3
+	VMULPS      Z0, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMULPS      Z1, Z4, Z4
+	VMULPS      Z0, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMULPS      Z1, Z5, Z5
+	VMOVNTPS    Z2, (AX)
+	VMOVNTPS    Z3, 64(AX)
+	VMOVNTPS    Z4, 128(AX)
+	VMOVNTPS    Z5, 192(AX)
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000100, CX
+	SUBQ        $0x00000040, DX
+	JMP         applyF32NTAVX512_by4
+
+applyF32NTAVX512_by4_done:
+applyF32NTAVX512_by1:
+	CMPQ        DX, $0x00000010
+	JL          applyF32NTAVX512_by1_done
+	VMOVUPS     (CX), Z2
+	VMULPS      Z0, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMULPS      Z1, Z2, Z2
+	VMOVNTPS    Z2, (AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000010, DX
+	JMP         applyF32NTAVX512_by1
+
+applyF32NTAVX512_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyF32ClampAVX512(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
 // Requires: AVX, AVX512F, SSE
 TEXT ·applyF32ClampAVX512(SB), NOSPLIT, $0-64
@@ -2559,6 +3797,78 @@ applyF32ClampAVX512_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyF32ClampNTAVX512(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX512F, MMX+, SSE
+TEXT ·applyF32ClampNTAVX512(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        min+48(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        max+52(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVSS        scale+56(FP), X2
+	VBROADCASTSS X2, Z2
+	MOVSS        inv+60(FP), X3
+	VBROADCASTSS X3, Z3
+
+applyF32ClampNTAVX512_by4:
+	CMPQ        DX, $0x00000040
+	JL          applyF32ClampNTAVX512_by4_done
+	VMOVUPS     (CX), Z4
+	VMOVUPS     64(CX), Z5
+	VMOVUPS     128(CX), Z6
+	VMOVUPS     192(CX), Z7
+	VMINPS      Z4, Z1, Z4
+	VMAXPS      Z4, Z0, Z4
+	VMULPS      Z2, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VMINPS      Z5, Z1, Z5
+	VMAXPS      Z5, Z0, Z5
+	VMULPS      Z2, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMULPS      Z3, Z5, Z5
+	VMINPS      Z6, Z1, Z6
+	VMAXPS      Z6, Z0, Z6
+	VMULPS      Z2, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMULPS      Z3, Z6, Z6
+	VMINPS      Z7, Z1, Z7
+	VMAXPS      Z7, Z0, Z7
+	VMULPS      Z2, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMULPS      Z3, Z7, Z7
+	VMOVNTPS    Z4, (AX)
+	VMOVNTPS    Z5, 64(AX)
+	VMOVNTPS    Z6, 128(AX)
+	VMOVNTPS    Z7, 192(AX)
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000100, CX
+	SUBQ        $0x00000040, DX
+	JMP         applyF32ClampNTAVX512_by4
+
+applyF32ClampNTAVX512_by4_done:
+applyF32ClampNTAVX512_by1:
+	CMPQ        DX, $0x00000010
+	JL          applyF32ClampNTAVX512_by1_done
+	VMOVUPS     (CX), Z4
+	VMINPS      Z4, Z1, Z4
+	VMAXPS      Z4, Z0, Z4
+	VMULPS      Z2, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VMOVNTPS    Z4, (AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000010, DX
+	JMP         applyF32ClampNTAVX512_by1
+
+applyF32ClampNTAVX512_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyF32UpAVX512(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
 // Requires: AVX, AVX512F, SSE, SSE2
 TEXT ·applyF32UpAVX512(SB), NOSPLIT, $0-64
@@ -2621,6 +3931,72 @@ applyF32UpAVX512_by1:
 	JMP         applyF32UpAVX512_by1
 
 applyF32UpAVX512_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyF32UpNTAVX512(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX512F, MMX+, SSE, SSE2
+TEXT ·applyF32UpNTAVX512(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        scale+56(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        inv+60(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVL         $0x3f000000, BX
+	MOVD         BX, X2
+	VPBROADCASTD X2, Z2
+
+applyF32UpNTAVX512_by4:
+	CMPQ        DX, $0x00000040
+	JL          applyF32UpNTAVX512_by4_done
+	VMOVUPS     (CX), Z3
+	VMOVUPS     64(CX), Z4
+	VMOVUPS     128(CX), Z5
+	VMOVUPS     192(CX), Z6
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z2, Z3, Z3
+	VRNDSCALEPS $0x01, Z3, Z3
+	VMULPS      Z1, Z3, Z3
+	VMULPS      Z0, Z4, Z4
+	VADDPS      Z2, Z4, Z4
+	VRNDSCALEPS $0x01, Z4, Z4
+	VMULPS      Z1, Z4, Z4
+	VMULPS      Z0, Z5, Z5
+	VADDPS      Z2, Z5, Z5
+	VRNDSCALEPS $0x01, Z5, Z5
+	VMULPS      Z1, Z5, Z5
+	VMULPS      Z0, Z6, Z6
+	VADDPS      Z2, Z6, Z6
+	VRNDSCALEPS $0x01, Z6, Z6
+	VMULPS      Z1, Z6, Z6
+	VMOVNTPS    Z3, (AX)
+	VMOVNTPS    Z4, 64(AX)
+	VMOVNTPS    Z5, 128(AX)
+	VMOVNTPS    Z6, 192(AX)
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000100, CX
+	SUBQ        $0x00000040, DX
+	JMP         applyF32UpNTAVX512_by4
+
+applyF32UpNTAVX512_by4_done:
+applyF32UpNTAVX512_by1:
+	CMPQ        DX, $0x00000010
+	JL          applyF32UpNTAVX512_by1_done
+	VMOVUPS     (CX), Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z2, Z3, Z3
+	VRNDSCALEPS $0x01, Z3, Z3
+	VMULPS      Z1, Z3, Z3
+	VMOVNTPS    Z3, (AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000010, DX
+	JMP         applyF32UpNTAVX512_by1
+
+applyF32UpNTAVX512_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -2700,6 +4076,86 @@ applyF32ClampUpAVX512_by1:
 	JMP         applyF32ClampUpAVX512_by1
 
 applyF32ClampUpAVX512_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyF32ClampUpNTAVX512(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX512F, MMX+, SSE, SSE2
+TEXT ·applyF32ClampUpNTAVX512(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        min+48(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        max+52(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVSS        scale+56(FP), X2
+	VBROADCASTSS X2, Z2
+	MOVSS        inv+60(FP), X3
+	VBROADCASTSS X3, Z3
+	MOVL         $0x3f000000, BX
+	MOVD         BX, X4
+	VPBROADCASTD X4, Z4
+
+applyF32ClampUpNTAVX512_by4:
+	CMPQ        DX, $0x00000040
+	JL          applyF32ClampUpNTAVX512_by4_done
+	VMOVUPS     (CX), Z5
+	VMOVUPS     64(CX), Z6
+	VMOVUPS     128(CX), Z7
+	VMOVUPS     192(CX), Z8
+	VMINPS      Z5, Z1, Z5
+	VMAXPS      Z5, Z0, Z5
+	VMULPS      Z2, Z5, Z5
+	VADDPS      Z4, Z5, Z5
+	VRNDSCALEPS $0x01, Z5, Z5
+	VMULPS      Z3, Z5, Z5
+	VMINPS      Z6, Z1, Z6
+	VMAXPS      Z6, Z0, Z6
+	VMULPS      Z2, Z6, Z6
+	VADDPS      Z4, Z6, Z6
+	VRNDSCALEPS $0x01, Z6, Z6
+	VMULPS      Z3, Z6, Z6
+	VMINPS      Z7, Z1, Z7
+	VMAXPS      Z7, Z0, Z7
+	VMULPS      Z2, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VRNDSCALEPS $0x01, Z7, Z7
+	VMULPS      Z3, Z7, Z7
+	VMINPS      Z8, Z1, Z8
+	VMAXPS      Z8, Z0, Z8
+	VMULPS      Z2, Z8, Z8
+	VADDPS      Z4, Z8, Z8
+	VRNDSCALEPS $0x01, Z8, Z8
+	VMULPS      Z3, Z8, Z8
+	VMOVNTPS    Z5, (AX)
+	VMOVNTPS    Z6, 64(AX)
+	VMOVNTPS    Z7, 128(AX)
+	VMOVNTPS    Z8, 192(AX)
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000100, CX
+	SUBQ        $0x00000040, DX
+	JMP         applyF32ClampUpNTAVX512_by4
+
+applyF32ClampUpNTAVX512_by4_done:
+applyF32ClampUpNTAVX512_by1:
+	CMPQ        DX, $0x00000010
+	JL          applyF32ClampUpNTAVX512_by1_done
+	VMOVUPS     (CX), Z5
+	VMINPS      Z5, Z1, Z5
+	VMAXPS      Z5, Z0, Z5
+	VMULPS      Z2, Z5, Z5
+	VADDPS      Z4, Z5, Z5
+	VRNDSCALEPS $0x01, Z5, Z5
+	VMULPS      Z3, Z5, Z5
+	VMOVNTPS    Z5, (AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000010, DX
+	JMP         applyF32ClampUpNTAVX512_by1
+
+applyF32ClampUpNTAVX512_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -3001,6 +4457,64 @@ applyF64AVX512_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyF64NTAVX512(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+// Requires: AVX, AVX512F, MMX+, SSE2
+TEXT ·applyF64NTAVX512(SB), NOSPLIT, $0-80
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSD        scale+64(FP), X0
+	VBROADCASTSD X0, Z0
+	MOVSD        inv+72(FP), X1
+	VBROADCASTSD X1, Z1
+
+applyF64NTAVX512_by4:
+	CMPQ        DX, $0x00000020
+	JL          applyF64NTAVX512_by4_done
+	VMOVUPS     (CX), Z2
+	VMOVUPS     64(CX), Z3
+	VMOVUPS     128(CX), Z4
+	VMOVUPS     192(CX), Z5
+	VMULPD      Z0, Z2, Z2
+	VRNDSCALEPD $0x00, Z2, Z2
+	VMULPD      Z1, Z2, Z2
+	VMULPD      Z0, Z3, Z3
+	VRNDSCALEPD $0x00, Z3, Z3
+	VMULPD      Z1, Z3, Z3
+	VMULPD      Z0, Z4, Z4
+	VRNDSCALEPD $0x00, Z4, Z4
+	VMULPD      Z1, Z4, Z4
+	VMULPD      Z0, Z5, Z5
+	VRNDSCALEPD $0x00, Z5, Z5
+	VMULPD      Z1, Z5, Z5
+	VMOVNTPS    Z2, (AX)
+	VMOVNTPS    Z3, 64(AX)
+	VMOVNTPS    Z4, 128(AX)
+	VMOVNTPS    Z5, 192(AX)
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000100, CX
+	SUBQ        $0x00000020, DX
+	JMP         applyF64NTAVX512_by4
+
+applyF64NTAVX512_by4_done:
+applyF64NTAVX512_by1:
+	CMPQ        DX, $0x00000008
+	JL          applyF64NTAVX512_by1_done
+	VMOVUPS     (CX), Z2
+	VMULPD      Z0, Z2, Z2
+	VRNDSCALEPD $0x00, Z2, Z2
+	VMULPD      Z1, Z2, Z2
+	VMOVNTPS    Z2, (AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000008, DX
+	JMP         applyF64NTAVX512_by1
+
+applyF64NTAVX512_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyF64ClampAVX512(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
 // Requires: AVX, AVX512F, SSE2
 TEXT ·applyF64ClampAVX512(SB), NOSPLIT, $0-80
@@ -3072,6 +4586,78 @@ applyF64ClampAVX512_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyF64ClampNTAVX512(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+// Requires: AVX, AVX512F, MMX+, SSE2
+TEXT ·applyF64ClampNTAVX512(SB), NOSPLIT, $0-80
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSD        min+48(FP), X0
+	VBROADCASTSD X0, Z0
+	MOVSD        max+56(FP), X1
+	VBROADCASTSD X1, Z1
+	MOVSD        scale+64(FP), X2
+	VBROADCASTSD X2, Z2
+	MOVSD        inv+72(FP), X3
+	VBROADCASTSD X3, Z3
+
+applyF64ClampNTAVX512_by4:
+	CMPQ        DX, $0x00000020
+	JL          applyF64ClampNTAVX512_by4_done
+	VMOVUPS     (CX), Z4
+	VMOVUPS     64(CX), Z5
+	VMOVUPS     128(CX), Z6
+	VMOVUPS     192(CX), Z7
+	VMINPD      Z4, Z1, Z4
+	VMAXPD      Z4, Z0, Z4
+	VMULPD      Z2, Z4, Z4
+	VRNDSCALEPD $0x00, Z4, Z4
+	VMULPD      Z3, Z4, Z4
+	VMINPD      Z5, Z1, Z5
+	VMAXPD      Z5, Z0, Z5
+	VMULPD      Z2, Z5, Z5
+	VRNDSCALEPD $0x00, Z5, Z5
+	VMULPD      Z3, Z5, Z5
+	VMINPD      Z6, Z1, Z6
+	VMAXPD      Z6, Z0, Z6
+	VMULPD      Z2, Z6, Z6
+	VRNDSCALEPD $0x00, Z6, Z6
+	VMULPD      Z3, Z6, Z6
+	VMINPD      Z7, Z1, Z7
+	VMAXPD      Z7, Z0, Z7
+	VMULPD      Z2, Z7, Z7
+	VRNDSCALEPD $0x00, Z7, Z7
+	VMULPD      Z3, Z7, Z7
+	VMOVNTPS    Z4, (AX)
+	VMOVNTPS    Z5, 64(AX)
+	VMOVNTPS    Z6, 128(AX)
+	VMOVNTPS    Z7, 192(AX)
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000100, CX
+	SUBQ        $0x00000020, DX
+	JMP         applyF64ClampNTAVX512_by4
+
+applyF64ClampNTAVX512_by4_done:
+applyF64ClampNTAVX512_by1:
+	CMPQ        DX, $0x00000008
+	JL          applyF64ClampNTAVX512_by1_done
+	VMOVUPS     (CX), Z4
+	VMINPD      Z4, Z1, Z4
+	VMAXPD      Z4, Z0, Z4
+	VMULPD      Z2, Z4, Z4
+	VRNDSCALEPD $0x00, Z4, Z4
+	VMULPD      Z3, Z4, Z4
+	VMOVNTPS    Z4, (AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000008, DX
+	JMP         applyF64ClampNTAVX512_by1
+
+applyF64ClampNTAVX512_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyF64UpAVX512(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
 // Requires: AVX, AVX512F, SSE2
 TEXT ·applyF64UpAVX512(SB), NOSPLIT, $0-80
@@ -3134,6 +4720,72 @@ applyF64UpAVX512_by1:
 	JMP         applyF64UpAVX512_by1
 
 applyF64UpAVX512_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyF64UpNTAVX512(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+// Requires: AVX, AVX512F, MMX+, SSE2
+TEXT ·applyF64UpNTAVX512(SB), NOSPLIT, $0-80
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSD        scale+64(FP), X0
+	VBROADCASTSD X0, Z0
+	MOVSD        inv+72(FP), X1
+	VBROADCASTSD X1, Z1
+	MOVQ         $0x3fe0000000000000, BX
+	MOVQ         BX, X2
+	VPBROADCASTQ X2, Z2
+
+applyF64UpNTAVX512_by4:
+	CMPQ        DX, $0x00000020
+	JL          applyF64UpNTAVX512_by4_done
+	VMOVUPS     (CX), Z3
+	VMOVUPS     64(CX), Z4
+	VMOVUPS     128(CX), Z5
+	VMOVUPS     192(CX), Z6
+	VMULPD      Z0, Z3, Z3
+	VADDPD      Z2, Z3, Z3
+	VRNDSCALEPD $0x01, Z3, Z3
+	VMULPD      Z1, Z3, Z3
+	VMULPD      Z0, Z4, Z4
+	VADDPD      Z2, Z4, Z4
+	VRNDSCALEPD $0x01, Z4, Z4
+	VMULPD      Z1, Z4, Z4
+	VMULPD      Z0, Z5, Z5
+	VADDPD      Z2, Z5, Z5
+	VRNDSCALEPD $0x01, Z5, Z5
+	VMULPD      Z1, Z5, Z5
+	VMULPD      Z0, Z6, Z6
+	VADDPD      Z2, Z6, Z6
+	VRNDSCALEPD $0x01, Z6, Z6
+	VMULPD      Z1, Z6, Z6
+	VMOVNTPS    Z3, (AX)
+	VMOVNTPS    Z4, 64(AX)
+	VMOVNTPS    Z5, 128(AX)
+	VMOVNTPS    Z6, 192(AX)
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000100, CX
+	SUBQ        $0x00000020, DX
+	JMP         applyF64UpNTAVX512_by4
+
+applyF64UpNTAVX512_by4_done:
+applyF64UpNTAVX512_by1:
+	CMPQ        DX, $0x00000008
+	JL          applyF64UpNTAVX512_by1_done
+	VMOVUPS     (CX), Z3
+	VMULPD      Z0, Z3, Z3
+	VADDPD      Z2, Z3, Z3
+	VRNDSCALEPD $0x01, Z3, Z3
+	VMULPD      Z1, Z3, Z3
+	VMOVNTPS    Z3, (AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000008, DX
+	JMP         applyF64UpNTAVX512_by1
+
+applyF64UpNTAVX512_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -3213,6 +4865,86 @@ applyF64ClampUpAVX512_by1:
 	JMP         applyF64ClampUpAVX512_by1
 
 applyF64ClampUpAVX512_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyF64ClampUpNTAVX512(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+// Requires: AVX, AVX512F, MMX+, SSE2
+TEXT ·applyF64ClampUpNTAVX512(SB), NOSPLIT, $0-80
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSD        min+48(FP), X0
+	VBROADCASTSD X0, Z0
+	MOVSD        max+56(FP), X1
+	VBROADCASTSD X1, Z1
+	MOVSD        scale+64(FP), X2
+	VBROADCASTSD X2, Z2
+	MOVSD        inv+72(FP), X3
+	VBROADCASTSD X3, Z3
+	MOVQ         $0x3fe0000000000000, BX
+	MOVQ         BX, X4
+	VPBROADCASTQ X4, Z4
+
+applyF64ClampUpNTAVX512_by4:
+	CMPQ        DX, $0x00000020
+	JL          applyF64ClampUpNTAVX512_by4_done
+	VMOVUPS     (CX), Z5
+	VMOVUPS     64(CX), Z6
+	VMOVUPS     128(CX), Z7
+	VMOVUPS     192(CX), Z8
+	VMINPD      Z5, Z1, Z5
+	VMAXPD      Z5, Z0, Z5
+	VMULPD      Z2, Z5, Z5
+	VADDPD      Z4, Z5, Z5
+	VRNDSCALEPD $0x01, Z5, Z5
+	VMULPD      Z3, Z5, Z5
+	VMINPD      Z6, Z1, Z6
+	VMAXPD      Z6, Z0, Z6
+	VMULPD      Z2, Z6, Z6
+	VADDPD      Z4, Z6, Z6
+	VRNDSCALEPD $0x01, Z6, Z6
+	VMULPD      Z3, Z6, Z6
+	VMINPD      Z7, Z1, Z7
+	VMAXPD      Z7, Z0, Z7
+	VMULPD      Z2, Z7, Z7
+	VADDPD      Z4, Z7, Z7
+	VRNDSCALEPD $0x01, Z7, Z7
+	VMULPD      Z3, Z7, Z7
+	VMINPD      Z8, Z1, Z8
+	VMAXPD      Z8, Z0, Z8
+	VMULPD      Z2, Z8, Z8
+	VADDPD      Z4, Z8, Z8
+	VRNDSCALEPD $0x01, Z8, Z8
+	VMULPD      Z3, Z8, Z8
+	VMOVNTPS    Z5, (AX)
+	VMOVNTPS    Z6, 64(AX)
+	VMOVNTPS    Z7, 128(AX)
+	VMOVNTPS    Z8, 192(AX)
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000100, CX
+	SUBQ        $0x00000020, DX
+	JMP         applyF64ClampUpNTAVX512_by4
+
+applyF64ClampUpNTAVX512_by4_done:
+applyF64ClampUpNTAVX512_by1:
+	CMPQ        DX, $0x00000008
+	JL          applyF64ClampUpNTAVX512_by1_done
+	VMOVUPS     (CX), Z5
+	VMINPD      Z5, Z1, Z5
+	VMAXPD      Z5, Z0, Z5
+	VMULPD      Z2, Z5, Z5
+	VADDPD      Z4, Z5, Z5
+	VRNDSCALEPD $0x01, Z5, Z5
+	VMULPD      Z3, Z5, Z5
+	VMOVNTPS    Z5, (AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000008, DX
+	JMP         applyF64ClampUpNTAVX512_by1
+
+applyF64ClampUpNTAVX512_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -3552,6 +5284,57 @@ applyF16AVX512_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyF16NTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX512F, MMX+, SSE
+TEXT ·applyF16NTAVX512(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        scale+56(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        inv+60(FP), X1
+	VBROADCASTSS X1, Z1
+
+applyF16NTAVX512_by2:
+	CMPQ        DX, $0x00000020
+	JL          applyF16NTAVX512_by2_done
+	VCVTPH2PS   (CX), Z2
+	VCVTPH2PS   32(CX), Z3
+	VMULPS      Z0, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMULPS      Z1, Z2, Z2
+	VCVTPS2PH   $0x00, Z2, Y2
+	VMOVNTDQ    Y2, (AX)
+	VMULPS      Z0, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMULPS      Z1, Z3, Z3
+	VCVTPS2PH   $0x00, Z3, Y2
+	VMOVNTDQ    Y2, 32(AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000020, DX
+	JMP         applyF16NTAVX512_by2
+
+applyF16NTAVX512_by2_done:
+applyF16NTAVX512_by1:
+	CMPQ        DX, $0x00000010
+	JL          applyF16NTAVX512_by1_done
+	VCVTPH2PS   (CX), Z2
+	VMULPS      Z0, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMULPS      Z1, Z2, Z2
+	VCVTPS2PH   $0x00, Z2, Y2
+	VMOVNTDQ    Y2, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x00000010, DX
+	JMP         applyF16NTAVX512_by1
+
+applyF16NTAVX512_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyF16ClampAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 // Requires: AVX, AVX512F, SSE
 TEXT ·applyF16ClampAVX512(SB), NOSPLIT, $0-64
@@ -3609,6 +5392,67 @@ applyF16ClampAVX512_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyF16ClampNTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX512F, MMX+, SSE
+TEXT ·applyF16ClampNTAVX512(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        min+48(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        max+52(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVSS        scale+56(FP), X2
+	VBROADCASTSS X2, Z2
+	MOVSS        inv+60(FP), X3
+	VBROADCASTSS X3, Z3
+
+applyF16ClampNTAVX512_by2:
+	CMPQ        DX, $0x00000020
+	JL          applyF16ClampNTAVX512_by2_done
+	VCVTPH2PS   (CX), Z4
+	VCVTPH2PS   32(CX), Z5
+	VMINPS      Z4, Z1, Z4
+	VMAXPS      Z4, Z0, Z4
+	VMULPS      Z2, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VCVTPS2PH   $0x00, Z4, Y4
+	VMOVNTDQ    Y4, (AX)
+	VMINPS      Z5, Z1, Z5
+	VMAXPS      Z5, Z0, Z5
+	VMULPS      Z2, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMULPS      Z3, Z5, Z5
+	VCVTPS2PH   $0x00, Z5, Y4
+	VMOVNTDQ    Y4, 32(AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000020, DX
+	JMP         applyF16ClampNTAVX512_by2
+
+applyF16ClampNTAVX512_by2_done:
+applyF16ClampNTAVX512_by1:
+	CMPQ        DX, $0x00000010
+	JL          applyF16ClampNTAVX512_by1_done
+	VCVTPH2PS   (CX), Z4
+	VMINPS      Z4, Z1, Z4
+	VMAXPS      Z4, Z0, Z4
+	VMULPS      Z2, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VCVTPS2PH   $0x00, Z4, Y4
+	VMOVNTDQ    Y4, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x00000010, DX
+	JMP         applyF16ClampNTAVX512_by1
+
+applyF16ClampNTAVX512_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyF16UpAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 // Requires: AVX, AVX512F, SSE, SSE2
 TEXT ·applyF16UpAVX512(SB), NOSPLIT, $0-64
@@ -3659,6 +5503,63 @@ applyF16UpAVX512_by1:
 	JMP         applyF16UpAVX512_by1
 
 applyF16UpAVX512_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyF16UpNTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX512F, MMX+, SSE, SSE2
+TEXT ·applyF16UpNTAVX512(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        scale+56(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        inv+60(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVL         $0x3f000000, BX
+	MOVD         BX, X2
+	VPBROADCASTD X2, Z2
+
+applyF16UpNTAVX512_by2:
+	CMPQ        DX, $0x00000020
+	JL          applyF16UpNTAVX512_by2_done
+	VCVTPH2PS   (CX), Z3
+	VCVTPH2PS   32(CX), Z4
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z2, Z3, Z3
+	VRNDSCALEPS $0x01, Z3, Z3
+	VMULPS      Z1, Z3, Z3
+	VCVTPS2PH   $0x00, Z3, Y3
+	VMOVNTDQ    Y3, (AX)
+	VMULPS      Z0, Z4, Z4
+	VADDPS      Z2, Z4, Z4
+	VRNDSCALEPS $0x01, Z4, Z4
+	VMULPS      Z1, Z4, Z4
+	VCVTPS2PH   $0x00, Z4, Y3
+	VMOVNTDQ    Y3, 32(AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000020, DX
+	JMP         applyF16UpNTAVX512_by2
+
+applyF16UpNTAVX512_by2_done:
+applyF16UpNTAVX512_by1:
+	CMPQ        DX, $0x00000010
+	JL          applyF16UpNTAVX512_by1_done
+	VCVTPH2PS   (CX), Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z2, Z3, Z3
+	VRNDSCALEPS $0x01, Z3, Z3
+	VMULPS      Z1, Z3, Z3
+	VCVTPS2PH   $0x00, Z3, Y3
+	VMOVNTDQ    Y3, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x00000010, DX
+	JMP         applyF16UpNTAVX512_by1
+
+applyF16UpNTAVX512_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -3722,6 +5623,73 @@ applyF16ClampUpAVX512_by1:
 	JMP         applyF16ClampUpAVX512_by1
 
 applyF16ClampUpAVX512_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyF16ClampUpNTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX512F, MMX+, SSE, SSE2
+TEXT ·applyF16ClampUpNTAVX512(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        min+48(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        max+52(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVSS        scale+56(FP), X2
+	VBROADCASTSS X2, Z2
+	MOVSS        inv+60(FP), X3
+	VBROADCASTSS X3, Z3
+	MOVL         $0x3f000000, BX
+	MOVD         BX, X4
+	VPBROADCASTD X4, Z4
+
+applyF16ClampUpNTAVX512_by2:
+	CMPQ        DX, $0x00000020
+	JL          applyF16ClampUpNTAVX512_by2_done
+	VCVTPH2PS   (CX), Z5
+	VCVTPH2PS   32(CX), Z6
+	VMINPS      Z5, Z1, Z5
+	VMAXPS      Z5, Z0, Z5
+	VMULPS      Z2, Z5, Z5
+	VADDPS      Z4, Z5, Z5
+	VRNDSCALEPS $0x01, Z5, Z5
+	VMULPS      Z3, Z5, Z5
+	VCVTPS2PH   $0x00, Z5, Y5
+	VMOVNTDQ    Y5, (AX)
+	VMINPS      Z6, Z1, Z6
+	VMAXPS      Z6, Z0, Z6
+	VMULPS      Z2, Z6, Z6
+	VADDPS      Z4, Z6, Z6
+	VRNDSCALEPS $0x01, Z6, Z6
+	VMULPS      Z3, Z6, Z6
+	VCVTPS2PH   $0x00, Z6, Y5
+	VMOVNTDQ    Y5, 32(AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000020, DX
+	JMP         applyF16ClampUpNTAVX512_by2
+
+applyF16ClampUpNTAVX512_by2_done:
+applyF16ClampUpNTAVX512_by1:
+	CMPQ        DX, $0x00000010
+	JL          applyF16ClampUpNTAVX512_by1_done
+	VCVTPH2PS   (CX), Z5
+	VMINPS      Z5, Z1, Z5
+	VMAXPS      Z5, Z0, Z5
+	VMULPS      Z2, Z5, Z5
+	VADDPS      Z4, Z5, Z5
+	VRNDSCALEPS $0x01, Z5, Z5
+	VMULPS      Z3, Z5, Z5
+	VCVTPS2PH   $0x00, Z5, Y5
+	VMOVNTDQ    Y5, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x00000010, DX
+	JMP         applyF16ClampUpNTAVX512_by1
+
+applyF16ClampUpNTAVX512_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -4024,6 +5992,90 @@ applyBF16AVX512_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyBF16NTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX512F, MMX+, SSE, SSE2
+TEXT ·applyBF16NTAVX512(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        scale+56(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        inv+60(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVL         $0x00007fff, BX
+	MOVD         BX, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x00000001, BX
+	MOVD         BX, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x00000040, BX
+	MOVD         BX, X4
+	VPBROADCASTD X4, Z4
+
+applyBF16NTAVX512_by2:
+	CMPQ        DX, $0x00000020
+	JL          applyBF16NTAVX512_by2_done
+	VPMOVZXWD   (CX), Z5
+	VPSLLD      $0x10, Z5, Z5
+	VPMOVZXWD   32(CX), Z6
+	VPSLLD      $0x10, Z6, Z6
+	VMULPS      Z0, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMULPS      Z1, Z5, Z5
+	VPSRLD      $0x10, Z5, Z7
+	VPANDD      Z3, Z7, Z8
+	VPADDD      Z2, Z8, Z8
+	VPADDD      Z5, Z8, Z8
+	VPSRLD      $0x10, Z8, Z8
+	VCMPPS      $0x03, Z5, Z5, K1
+	VPORD       Z4, Z7, K1, Z8
+	VPMOVDW     Z8, Y5
+	VMOVNTDQ    Y5, (AX)
+	VMULPS      Z0, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMULPS      Z1, Z6, Z6
+	VPSRLD      $0x10, Z6, Z5
+	VPANDD      Z3, Z5, Z7
+	VPADDD      Z2, Z7, Z7
+	VPADDD      Z6, Z7, Z7
+	VPSRLD      $0x10, Z7, Z7
+	VCMPPS      $0x03, Z6, Z6, K1
+	VPORD       Z4, Z5, K1, Z7
+	VPMOVDW     Z7, Y5
+	VMOVNTDQ    Y5, 32(AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000020, DX
+	JMP         applyBF16NTAVX512_by2
+
+applyBF16NTAVX512_by2_done:
+applyBF16NTAVX512_by1:
+	CMPQ        DX, $0x00000010
+	JL          applyBF16NTAVX512_by1_done
+	VPMOVZXWD   (CX), Z5
+	VPSLLD      $0x10, Z5, Z5
+	VMULPS      Z0, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMULPS      Z1, Z5, Z5
+	VPSRLD      $0x10, Z5, Z6
+	VPANDD      Z3, Z6, Z7
+	VPADDD      Z2, Z7, Z7
+	VPADDD      Z5, Z7, Z7
+	VPSRLD      $0x10, Z7, Z7
+	VCMPPS      $0x03, Z5, Z5, K1
+	VPORD       Z4, Z6, K1, Z7
+	VPMOVDW     Z7, Y5
+	VMOVNTDQ    Y5, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x00000010, DX
+	JMP         applyBF16NTAVX512_by1
+
+applyBF16NTAVX512_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyBF16ClampAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 // Requires: AVX, AVX512F, SSE, SSE2
 TEXT ·applyBF16ClampAVX512(SB), NOSPLIT, $0-64
@@ -4114,6 +6166,100 @@ applyBF16ClampAVX512_by1_done:
 	VZEROUPPER
 	RET
 
+// func applyBF16ClampNTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX512F, MMX+, SSE, SSE2
+TEXT ·applyBF16ClampNTAVX512(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        min+48(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        max+52(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVSS        scale+56(FP), X2
+	VBROADCASTSS X2, Z2
+	MOVSS        inv+60(FP), X3
+	VBROADCASTSS X3, Z3
+	MOVL         $0x00007fff, BX
+	MOVD         BX, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x00000001, BX
+	MOVD         BX, X5
+	VPBROADCASTD X5, Z5
+	MOVL         $0x00000040, BX
+	MOVD         BX, X6
+	VPBROADCASTD X6, Z6
+
+applyBF16ClampNTAVX512_by2:
+	CMPQ        DX, $0x00000020
+	JL          applyBF16ClampNTAVX512_by2_done
+	VPMOVZXWD   (CX), Z7
+	VPSLLD      $0x10, Z7, Z7
+	VPMOVZXWD   32(CX), Z8
+	VPSLLD      $0x10, Z8, Z8
+	VMINPS      Z7, Z1, Z7
+	VMAXPS      Z7, Z0, Z7
+	VMULPS      Z2, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMULPS      Z3, Z7, Z7
+	VPSRLD      $0x10, Z7, Z9
+	VPANDD      Z5, Z9, Z10
+	VPADDD      Z4, Z10, Z10
+	VPADDD      Z7, Z10, Z10
+	VPSRLD      $0x10, Z10, Z10
+	VCMPPS      $0x03, Z7, Z7, K1
+	VPORD       Z6, Z9, K1, Z10
+	VPMOVDW     Z10, Y7
+	VMOVNTDQ    Y7, (AX)
+	VMINPS      Z8, Z1, Z8
+	VMAXPS      Z8, Z0, Z8
+	VMULPS      Z2, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMULPS      Z3, Z8, Z8
+	VPSRLD      $0x10, Z8, Z7
+	VPANDD      Z5, Z7, Z9
+	VPADDD      Z4, Z9, Z9
+	VPADDD      Z8, Z9, Z9
+	VPSRLD      $0x10, Z9, Z9
+	VCMPPS      $0x03, Z8, Z8, K1
+	VPORD       Z6, Z7, K1, Z9
+	VPMOVDW     Z9, Y7
+	VMOVNTDQ    Y7, 32(AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000020, DX
+	JMP         applyBF16ClampNTAVX512_by2
+
+applyBF16ClampNTAVX512_by2_done:
+applyBF16ClampNTAVX512_by1:
+	CMPQ        DX, $0x00000010
+	JL          applyBF16ClampNTAVX512_by1_done
+	VPMOVZXWD   (CX), Z7
+	VPSLLD      $0x10, Z7, Z7
+	VMINPS      Z7, Z1, Z7
+	VMAXPS      Z7, Z0, Z7
+	VMULPS      Z2, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMULPS      Z3, Z7, Z7
+	VPSRLD      $0x10, Z7, Z8
+	VPANDD      Z5, Z8, Z9
+	VPADDD      Z4, Z9, Z9
+	VPADDD      Z7, Z9, Z9
+	VPSRLD      $0x10, Z9, Z9
+	VCMPPS      $0x03, Z7, Z7, K1
+	VPORD       Z6, Z8, K1, Z9
+	VPMOVDW     Z9, Y7
+	VMOVNTDQ    Y7, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x00000010, DX
+	JMP         applyBF16ClampNTAVX512_by1
+
+applyBF16ClampNTAVX512_by1_done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func applyBF16UpAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 // Requires: AVX, AVX512F, SSE, SSE2
 TEXT ·applyBF16UpAVX512(SB), NOSPLIT, $0-64
@@ -4197,6 +6343,96 @@ applyBF16UpAVX512_by1:
 	JMP         applyBF16UpAVX512_by1
 
 applyBF16UpAVX512_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyBF16UpNTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX512F, MMX+, SSE, SSE2
+TEXT ·applyBF16UpNTAVX512(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        scale+56(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        inv+60(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVL         $0x3f000000, BX
+	MOVD         BX, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x00007fff, BX
+	MOVD         BX, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x00000001, BX
+	MOVD         BX, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x00000040, BX
+	MOVD         BX, X5
+	VPBROADCASTD X5, Z5
+
+applyBF16UpNTAVX512_by2:
+	CMPQ        DX, $0x00000020
+	JL          applyBF16UpNTAVX512_by2_done
+	VPMOVZXWD   (CX), Z6
+	VPSLLD      $0x10, Z6, Z6
+	VPMOVZXWD   32(CX), Z7
+	VPSLLD      $0x10, Z7, Z7
+	VMULPS      Z0, Z6, Z6
+	VADDPS      Z2, Z6, Z6
+	VRNDSCALEPS $0x01, Z6, Z6
+	VMULPS      Z1, Z6, Z6
+	VPSRLD      $0x10, Z6, Z8
+	VPANDD      Z4, Z8, Z9
+	VPADDD      Z3, Z9, Z9
+	VPADDD      Z6, Z9, Z9
+	VPSRLD      $0x10, Z9, Z9
+	VCMPPS      $0x03, Z6, Z6, K1
+	VPORD       Z5, Z8, K1, Z9
+	VPMOVDW     Z9, Y6
+	VMOVNTDQ    Y6, (AX)
+	VMULPS      Z0, Z7, Z7
+	VADDPS      Z2, Z7, Z7
+	VRNDSCALEPS $0x01, Z7, Z7
+	VMULPS      Z1, Z7, Z7
+	VPSRLD      $0x10, Z7, Z6
+	VPANDD      Z4, Z6, Z8
+	VPADDD      Z3, Z8, Z8
+	VPADDD      Z7, Z8, Z8
+	VPSRLD      $0x10, Z8, Z8
+	VCMPPS      $0x03, Z7, Z7, K1
+	VPORD       Z5, Z6, K1, Z8
+	VPMOVDW     Z8, Y6
+	VMOVNTDQ    Y6, 32(AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000020, DX
+	JMP         applyBF16UpNTAVX512_by2
+
+applyBF16UpNTAVX512_by2_done:
+applyBF16UpNTAVX512_by1:
+	CMPQ        DX, $0x00000010
+	JL          applyBF16UpNTAVX512_by1_done
+	VPMOVZXWD   (CX), Z6
+	VPSLLD      $0x10, Z6, Z6
+	VMULPS      Z0, Z6, Z6
+	VADDPS      Z2, Z6, Z6
+	VRNDSCALEPS $0x01, Z6, Z6
+	VMULPS      Z1, Z6, Z6
+	VPSRLD      $0x10, Z6, Z7
+	VPANDD      Z4, Z7, Z8
+	VPADDD      Z3, Z8, Z8
+	VPADDD      Z6, Z8, Z8
+	VPSRLD      $0x10, Z8, Z8
+	VCMPPS      $0x03, Z6, Z6, K1
+	VPORD       Z5, Z7, K1, Z8
+	VPMOVDW     Z8, Y6
+	VMOVNTDQ    Y6, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x00000010, DX
+	JMP         applyBF16UpNTAVX512_by1
+
+applyBF16UpNTAVX512_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -4293,6 +6529,106 @@ applyBF16ClampUpAVX512_by1:
 	JMP         applyBF16ClampUpAVX512_by1
 
 applyBF16ClampUpAVX512_by1_done:
+	VZEROUPPER
+	RET
+
+// func applyBF16ClampUpNTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+// Requires: AVX, AVX512F, MMX+, SSE, SSE2
+TEXT ·applyBF16ClampUpNTAVX512(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        min+48(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        max+52(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVSS        scale+56(FP), X2
+	VBROADCASTSS X2, Z2
+	MOVSS        inv+60(FP), X3
+	VBROADCASTSS X3, Z3
+	MOVL         $0x3f000000, BX
+	MOVD         BX, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x00007fff, BX
+	MOVD         BX, X5
+	VPBROADCASTD X5, Z5
+	MOVL         $0x00000001, BX
+	MOVD         BX, X6
+	VPBROADCASTD X6, Z6
+	MOVL         $0x00000040, BX
+	MOVD         BX, X7
+	VPBROADCASTD X7, Z7
+
+applyBF16ClampUpNTAVX512_by2:
+	CMPQ        DX, $0x00000020
+	JL          applyBF16ClampUpNTAVX512_by2_done
+	VPMOVZXWD   (CX), Z8
+	VPSLLD      $0x10, Z8, Z8
+	VPMOVZXWD   32(CX), Z9
+	VPSLLD      $0x10, Z9, Z9
+	VMINPS      Z8, Z1, Z8
+	VMAXPS      Z8, Z0, Z8
+	VMULPS      Z2, Z8, Z8
+	VADDPS      Z4, Z8, Z8
+	VRNDSCALEPS $0x01, Z8, Z8
+	VMULPS      Z3, Z8, Z8
+	VPSRLD      $0x10, Z8, Z10
+	VPANDD      Z6, Z10, Z11
+	VPADDD      Z5, Z11, Z11
+	VPADDD      Z8, Z11, Z11
+	VPSRLD      $0x10, Z11, Z11
+	VCMPPS      $0x03, Z8, Z8, K1
+	VPORD       Z7, Z10, K1, Z11
+	VPMOVDW     Z11, Y8
+	VMOVNTDQ    Y8, (AX)
+	VMINPS      Z9, Z1, Z9
+	VMAXPS      Z9, Z0, Z9
+	VMULPS      Z2, Z9, Z9
+	VADDPS      Z4, Z9, Z9
+	VRNDSCALEPS $0x01, Z9, Z9
+	VMULPS      Z3, Z9, Z9
+	VPSRLD      $0x10, Z9, Z8
+	VPANDD      Z6, Z8, Z10
+	VPADDD      Z5, Z10, Z10
+	VPADDD      Z9, Z10, Z10
+	VPSRLD      $0x10, Z10, Z10
+	VCMPPS      $0x03, Z9, Z9, K1
+	VPORD       Z7, Z8, K1, Z10
+	VPMOVDW     Z10, Y8
+	VMOVNTDQ    Y8, 32(AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000020, DX
+	JMP         applyBF16ClampUpNTAVX512_by2
+
+applyBF16ClampUpNTAVX512_by2_done:
+applyBF16ClampUpNTAVX512_by1:
+	CMPQ        DX, $0x00000010
+	JL          applyBF16ClampUpNTAVX512_by1_done
+	VPMOVZXWD   (CX), Z8
+	VPSLLD      $0x10, Z8, Z8
+	VMINPS      Z8, Z1, Z8
+	VMAXPS      Z8, Z0, Z8
+	VMULPS      Z2, Z8, Z8
+	VADDPS      Z4, Z8, Z8
+	VRNDSCALEPS $0x01, Z8, Z8
+	VMULPS      Z3, Z8, Z8
+	VPSRLD      $0x10, Z8, Z9
+	VPANDD      Z6, Z9, Z10
+	VPADDD      Z5, Z10, Z10
+	VPADDD      Z8, Z10, Z10
+	VPSRLD      $0x10, Z10, Z10
+	VCMPPS      $0x03, Z8, Z8, K1
+	VPORD       Z7, Z9, K1, Z10
+	VPMOVDW     Z10, Y8
+	VMOVNTDQ    Y8, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x00000010, DX
+	JMP         applyBF16ClampUpNTAVX512_by1
+
+applyBF16ClampUpNTAVX512_by1_done:
+	SFENCE
 	VZEROUPPER
 	RET
 

@@ -27,11 +27,27 @@ func minMaxEachF32AVX2(lo []float32, hi []float32, src []float32)
 //go:noescape
 func applyF32AVX2(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
 
+// applyF32NTAVX2 is applyFloat over the first len(src) &^ 7 elements of src,
+// rounding half to even.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyF32NTAVX2(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+
 // applyF32ClampAVX2 is applyFloat over the first len(src) &^ 7 elements of src,
 // clamping to [min, max] first, rounding half to even.
 //
 //go:noescape
 func applyF32ClampAVX2(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+
+// applyF32ClampNTAVX2 is applyFloat over the first len(src) &^ 7 elements of src,
+// clamping to [min, max] first, rounding half to even.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyF32ClampNTAVX2(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
 
 // applyF32UpAVX2 is applyFloat over the first len(src) &^ 7 elements of src,
 // rounding half up (floor(z+0.5)).
@@ -39,11 +55,27 @@ func applyF32ClampAVX2(dst []float32, src []float32, min float32, max float32, s
 //go:noescape
 func applyF32UpAVX2(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
 
+// applyF32UpNTAVX2 is applyFloat over the first len(src) &^ 7 elements of src,
+// rounding half up (floor(z+0.5)).
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyF32UpNTAVX2(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+
 // applyF32ClampUpAVX2 is applyFloat over the first len(src) &^ 7 elements of src,
 // clamping to [min, max] first, rounding half up (floor(z+0.5)).
 //
 //go:noescape
 func applyF32ClampUpAVX2(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+
+// applyF32ClampUpNTAVX2 is applyFloat over the first len(src) &^ 7 elements of src,
+// clamping to [min, max] first, rounding half up (floor(z+0.5)).
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyF32ClampUpNTAVX2(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
 
 // applyEachF32AVX2 is applyEachFloat over the first len(src) &^ 7 elements of
 // src, rounding half to even: element j uses min[j], max[j],
@@ -93,11 +125,27 @@ func minMaxEachF64AVX2(lo []float64, hi []float64, src []float64)
 //go:noescape
 func applyF64AVX2(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
 
+// applyF64NTAVX2 is applyFloat over the first len(src) &^ 3 elements of src,
+// rounding half to even.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyF64NTAVX2(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+
 // applyF64ClampAVX2 is applyFloat over the first len(src) &^ 3 elements of src,
 // clamping to [min, max] first, rounding half to even.
 //
 //go:noescape
 func applyF64ClampAVX2(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+
+// applyF64ClampNTAVX2 is applyFloat over the first len(src) &^ 3 elements of src,
+// clamping to [min, max] first, rounding half to even.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyF64ClampNTAVX2(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
 
 // applyF64UpAVX2 is applyFloat over the first len(src) &^ 3 elements of src,
 // rounding half up (floor(z+0.5)).
@@ -105,11 +153,27 @@ func applyF64ClampAVX2(dst []float64, src []float64, min float64, max float64, s
 //go:noescape
 func applyF64UpAVX2(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
 
+// applyF64UpNTAVX2 is applyFloat over the first len(src) &^ 3 elements of src,
+// rounding half up (floor(z+0.5)).
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyF64UpNTAVX2(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+
 // applyF64ClampUpAVX2 is applyFloat over the first len(src) &^ 3 elements of src,
 // clamping to [min, max] first, rounding half up (floor(z+0.5)).
 //
 //go:noescape
 func applyF64ClampUpAVX2(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+
+// applyF64ClampUpNTAVX2 is applyFloat over the first len(src) &^ 3 elements of src,
+// clamping to [min, max] first, rounding half up (floor(z+0.5)).
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyF64ClampUpNTAVX2(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
 
 // applyEachF64AVX2 is applyEachFloat over the first len(src) &^ 3 elements of
 // src, rounding half to even: element j uses min[j], max[j],
@@ -171,11 +235,27 @@ func minMaxEachF16AVX2(lo []float32, hi []float32, src []uint16)
 //go:noescape
 func applyF16AVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
+// applyF16NTAVX2 is applyFloat16 over the first len(src) &^ 7 elements of
+// src, rounding half to even, computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 16 bytes.
+//
+//go:noescape
+func applyF16NTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
 // applyF16ClampAVX2 is applyFloat16 over the first len(src) &^ 7 elements of
 // src, clamping to [min, max] first, rounding half to even, computed in float32.
 //
 //go:noescape
 func applyF16ClampAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
+// applyF16ClampNTAVX2 is applyFloat16 over the first len(src) &^ 7 elements of
+// src, clamping to [min, max] first, rounding half to even, computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 16 bytes.
+//
+//go:noescape
+func applyF16ClampNTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
 // applyF16UpAVX2 is applyFloat16 over the first len(src) &^ 7 elements of
 // src, rounding half up (floor(z+0.5)), computed in float32.
@@ -183,11 +263,27 @@ func applyF16ClampAVX2(dst []uint16, src []uint16, min float32, max float32, sca
 //go:noescape
 func applyF16UpAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
+// applyF16UpNTAVX2 is applyFloat16 over the first len(src) &^ 7 elements of
+// src, rounding half up (floor(z+0.5)), computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 16 bytes.
+//
+//go:noescape
+func applyF16UpNTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
 // applyF16ClampUpAVX2 is applyFloat16 over the first len(src) &^ 7 elements of
 // src, clamping to [min, max] first, rounding half up (floor(z+0.5)), computed in float32.
 //
 //go:noescape
 func applyF16ClampUpAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
+// applyF16ClampUpNTAVX2 is applyFloat16 over the first len(src) &^ 7 elements of
+// src, clamping to [min, max] first, rounding half up (floor(z+0.5)), computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 16 bytes.
+//
+//go:noescape
+func applyF16ClampUpNTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
 // applyEachF16AVX2 is applyEachFloat16 over the first len(src) &^ 7 elements
 // of src, rounding half to even, computed in float32:
@@ -242,11 +338,27 @@ func minMaxEachBF16AVX2(lo []float32, hi []float32, src []uint16)
 //go:noescape
 func applyBF16AVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
+// applyBF16NTAVX2 is applyBFloat16 over the first len(src) &^ 7 elements of
+// src, rounding half to even, computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 16 bytes.
+//
+//go:noescape
+func applyBF16NTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
 // applyBF16ClampAVX2 is applyBFloat16 over the first len(src) &^ 7 elements of
 // src, clamping to [min, max] first, rounding half to even, computed in float32.
 //
 //go:noescape
 func applyBF16ClampAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
+// applyBF16ClampNTAVX2 is applyBFloat16 over the first len(src) &^ 7 elements of
+// src, clamping to [min, max] first, rounding half to even, computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 16 bytes.
+//
+//go:noescape
+func applyBF16ClampNTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
 // applyBF16UpAVX2 is applyBFloat16 over the first len(src) &^ 7 elements of
 // src, rounding half up (floor(z+0.5)), computed in float32.
@@ -254,11 +366,27 @@ func applyBF16ClampAVX2(dst []uint16, src []uint16, min float32, max float32, sc
 //go:noescape
 func applyBF16UpAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
+// applyBF16UpNTAVX2 is applyBFloat16 over the first len(src) &^ 7 elements of
+// src, rounding half up (floor(z+0.5)), computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 16 bytes.
+//
+//go:noescape
+func applyBF16UpNTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
 // applyBF16ClampUpAVX2 is applyBFloat16 over the first len(src) &^ 7 elements of
 // src, clamping to [min, max] first, rounding half up (floor(z+0.5)), computed in float32.
 //
 //go:noescape
 func applyBF16ClampUpAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
+// applyBF16ClampUpNTAVX2 is applyBFloat16 over the first len(src) &^ 7 elements of
+// src, clamping to [min, max] first, rounding half up (floor(z+0.5)), computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 16 bytes.
+//
+//go:noescape
+func applyBF16ClampUpNTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
 // applyEachBF16AVX2 is applyEachBFloat16 over the first len(src) &^ 7 elements
 // of src, rounding half to even, computed in float32:
@@ -320,11 +448,27 @@ func minMaxEachF32AVX512(lo []float32, hi []float32, src []float32)
 //go:noescape
 func applyF32AVX512(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
 
+// applyF32NTAVX512 is applyFloat over the first len(src) &^ 15 elements of src,
+// rounding half to even.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 64 bytes.
+//
+//go:noescape
+func applyF32NTAVX512(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+
 // applyF32ClampAVX512 is applyFloat over the first len(src) &^ 15 elements of src,
 // clamping to [min, max] first, rounding half to even.
 //
 //go:noescape
 func applyF32ClampAVX512(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+
+// applyF32ClampNTAVX512 is applyFloat over the first len(src) &^ 15 elements of src,
+// clamping to [min, max] first, rounding half to even.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 64 bytes.
+//
+//go:noescape
+func applyF32ClampNTAVX512(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
 
 // applyF32UpAVX512 is applyFloat over the first len(src) &^ 15 elements of src,
 // rounding half up (floor(z+0.5)).
@@ -332,11 +476,27 @@ func applyF32ClampAVX512(dst []float32, src []float32, min float32, max float32,
 //go:noescape
 func applyF32UpAVX512(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
 
+// applyF32UpNTAVX512 is applyFloat over the first len(src) &^ 15 elements of src,
+// rounding half up (floor(z+0.5)).
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 64 bytes.
+//
+//go:noescape
+func applyF32UpNTAVX512(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+
 // applyF32ClampUpAVX512 is applyFloat over the first len(src) &^ 15 elements of src,
 // clamping to [min, max] first, rounding half up (floor(z+0.5)).
 //
 //go:noescape
 func applyF32ClampUpAVX512(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
+
+// applyF32ClampUpNTAVX512 is applyFloat over the first len(src) &^ 15 elements of src,
+// clamping to [min, max] first, rounding half up (floor(z+0.5)).
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 64 bytes.
+//
+//go:noescape
+func applyF32ClampUpNTAVX512(dst []float32, src []float32, min float32, max float32, scale float32, inv float32)
 
 // applyEachF32AVX512 is applyEachFloat over the first len(src) &^ 15 elements of
 // src, rounding half to even: element j uses min[j], max[j],
@@ -386,11 +546,27 @@ func minMaxEachF64AVX512(lo []float64, hi []float64, src []float64)
 //go:noescape
 func applyF64AVX512(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
 
+// applyF64NTAVX512 is applyFloat over the first len(src) &^ 7 elements of src,
+// rounding half to even.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 64 bytes.
+//
+//go:noescape
+func applyF64NTAVX512(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+
 // applyF64ClampAVX512 is applyFloat over the first len(src) &^ 7 elements of src,
 // clamping to [min, max] first, rounding half to even.
 //
 //go:noescape
 func applyF64ClampAVX512(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+
+// applyF64ClampNTAVX512 is applyFloat over the first len(src) &^ 7 elements of src,
+// clamping to [min, max] first, rounding half to even.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 64 bytes.
+//
+//go:noescape
+func applyF64ClampNTAVX512(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
 
 // applyF64UpAVX512 is applyFloat over the first len(src) &^ 7 elements of src,
 // rounding half up (floor(z+0.5)).
@@ -398,11 +574,27 @@ func applyF64ClampAVX512(dst []float64, src []float64, min float64, max float64,
 //go:noescape
 func applyF64UpAVX512(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
 
+// applyF64UpNTAVX512 is applyFloat over the first len(src) &^ 7 elements of src,
+// rounding half up (floor(z+0.5)).
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 64 bytes.
+//
+//go:noescape
+func applyF64UpNTAVX512(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+
 // applyF64ClampUpAVX512 is applyFloat over the first len(src) &^ 7 elements of src,
 // clamping to [min, max] first, rounding half up (floor(z+0.5)).
 //
 //go:noescape
 func applyF64ClampUpAVX512(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
+
+// applyF64ClampUpNTAVX512 is applyFloat over the first len(src) &^ 7 elements of src,
+// clamping to [min, max] first, rounding half up (floor(z+0.5)).
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 64 bytes.
+//
+//go:noescape
+func applyF64ClampUpNTAVX512(dst []float64, src []float64, min float64, max float64, scale float64, inv float64)
 
 // applyEachF64AVX512 is applyEachFloat over the first len(src) &^ 7 elements of
 // src, rounding half to even: element j uses min[j], max[j],
@@ -464,11 +656,27 @@ func minMaxEachF16AVX512(lo []float32, hi []float32, src []uint16)
 //go:noescape
 func applyF16AVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
+// applyF16NTAVX512 is applyFloat16 over the first len(src) &^ 15 elements of
+// src, rounding half to even, computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyF16NTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
 // applyF16ClampAVX512 is applyFloat16 over the first len(src) &^ 15 elements of
 // src, clamping to [min, max] first, rounding half to even, computed in float32.
 //
 //go:noescape
 func applyF16ClampAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
+// applyF16ClampNTAVX512 is applyFloat16 over the first len(src) &^ 15 elements of
+// src, clamping to [min, max] first, rounding half to even, computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyF16ClampNTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
 // applyF16UpAVX512 is applyFloat16 over the first len(src) &^ 15 elements of
 // src, rounding half up (floor(z+0.5)), computed in float32.
@@ -476,11 +684,27 @@ func applyF16ClampAVX512(dst []uint16, src []uint16, min float32, max float32, s
 //go:noescape
 func applyF16UpAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
+// applyF16UpNTAVX512 is applyFloat16 over the first len(src) &^ 15 elements of
+// src, rounding half up (floor(z+0.5)), computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyF16UpNTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
 // applyF16ClampUpAVX512 is applyFloat16 over the first len(src) &^ 15 elements of
 // src, clamping to [min, max] first, rounding half up (floor(z+0.5)), computed in float32.
 //
 //go:noescape
 func applyF16ClampUpAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
+// applyF16ClampUpNTAVX512 is applyFloat16 over the first len(src) &^ 15 elements of
+// src, clamping to [min, max] first, rounding half up (floor(z+0.5)), computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyF16ClampUpNTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
 // applyEachF16AVX512 is applyEachFloat16 over the first len(src) &^ 15 elements
 // of src, rounding half to even, computed in float32:
@@ -535,11 +759,27 @@ func minMaxEachBF16AVX512(lo []float32, hi []float32, src []uint16)
 //go:noescape
 func applyBF16AVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
+// applyBF16NTAVX512 is applyBFloat16 over the first len(src) &^ 15 elements of
+// src, rounding half to even, computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyBF16NTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
 // applyBF16ClampAVX512 is applyBFloat16 over the first len(src) &^ 15 elements of
 // src, clamping to [min, max] first, rounding half to even, computed in float32.
 //
 //go:noescape
 func applyBF16ClampAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
+// applyBF16ClampNTAVX512 is applyBFloat16 over the first len(src) &^ 15 elements of
+// src, clamping to [min, max] first, rounding half to even, computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyBF16ClampNTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
 // applyBF16UpAVX512 is applyBFloat16 over the first len(src) &^ 15 elements of
 // src, rounding half up (floor(z+0.5)), computed in float32.
@@ -547,11 +787,27 @@ func applyBF16ClampAVX512(dst []uint16, src []uint16, min float32, max float32, 
 //go:noescape
 func applyBF16UpAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
+// applyBF16UpNTAVX512 is applyBFloat16 over the first len(src) &^ 15 elements of
+// src, rounding half up (floor(z+0.5)), computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyBF16UpNTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
 // applyBF16ClampUpAVX512 is applyBFloat16 over the first len(src) &^ 15 elements of
 // src, clamping to [min, max] first, rounding half up (floor(z+0.5)), computed in float32.
 //
 //go:noescape
 func applyBF16ClampUpAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
+
+// applyBF16ClampUpNTAVX512 is applyBFloat16 over the first len(src) &^ 15 elements of
+// src, clamping to [min, max] first, rounding half up (floor(z+0.5)), computed in float32.
+// It stores with non-temporal moves, which write dst to memory without
+// reading it into the cache first: dst must be aligned to 32 bytes.
+//
+//go:noescape
+func applyBF16ClampUpNTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
 // applyEachBF16AVX512 is applyEachBFloat16 over the first len(src) &^ 15 elements
 // of src, rounding half to even, computed in float32:

@@ -2,7 +2,10 @@
 
 package cpu
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // The vector kernel sets are built from assembly routines that each
 // handle whole vectors only: the wrappers here hand them the longest
@@ -35,13 +38,53 @@ type floatVector[F float32 | float64, K int32 | int64] struct {
 	minMaxKeys func(src []F, keys []K)
 	minMaxEach func(lo, hi, src []F)
 	apply      [4]func(dst, src []F, min, max, scale, inv F)
-	applyEach  [4]func(dst, src, min, max, scale, inv []F)
-	unkey      func(K) F
+	// applyNT are the apply routines with non-temporal stores, which need
+	// dst aligned to a whole vector.
+	applyNT   [4]func(dst, src []F, min, max, scale, inv F)
+	applyEach [4]func(dst, src, min, max, scale, inv []F)
+	unkey     func(K) F
 }
 
-// kernels returns the kernel set of v.
+// kernels returns the kernel set of v, streaming when v has the routines.
 func (v *floatVector[F, K]) kernels() kernels[F, F] {
-	return kernels[F, F]{name: v.name, minMax: v.minMax, minMaxEach: v.minMaxEachAll, apply: v.applyAll, applyEach: v.applyEachAll}
+	k := kernels[F, F]{name: v.name, minMax: v.minMax, minMaxEach: v.minMaxEachAll, apply: v.applyAll, applyEach: v.applyEachAll}
+	if v.applyNT[0] != nil {
+		k.stream = v.streamAll
+	}
+	return k
+}
+
+// streamAll is applyAll with the streaming routine for the part of dst
+// that starts on a vector boundary.
+func (v *floatVector[F, K]) streamAll(dst, src []F, q Quant[F], clamp bool, mode RoundMode) {
+	dst = dst[:len(src)]
+	var f F
+	head, ok := alignedFrom(dst, int(unsafe.Sizeof(f)), v.width)
+	n := (len(src) - head) &^ (v.width - 1)
+	if !ok || n == 0 {
+		v.applyAll(dst, src, q, clamp, mode)
+		return
+	}
+	v.applyAll(dst[:head], src[:head], q, clamp, mode)
+	v.applyNT[variantOf(clamp, mode)](dst[head:head+n], src[head:head+n], q.Min, q.Max, q.Scale, q.Inv)
+	v.applyAll(dst[head+n:], src[head+n:], q, clamp, mode)
+}
+
+// alignedFrom returns the index of the first element of dst whose address
+// is a multiple of width elements of size bytes, or false when there is
+// none (dst empty, or its elements not aligned to their size, as in a
+// view of bytes at an odd offset).
+func alignedFrom[T any](dst []T, size, width int) (int, bool) {
+	if len(dst) == 0 {
+		return 0, false
+	}
+	addr := uintptr(unsafe.Pointer(unsafe.SliceData(dst)))
+	if addr%uintptr(size) != 0 {
+		return 0, false
+	}
+	align := uintptr(size * width)
+	head := int((align-addr%align)%align) / size
+	return head, head <= len(dst)
 }
 
 func (v *floatVector[F, K]) minMax(src []F, lo, hi F) (F, F) {
@@ -122,15 +165,35 @@ type halfVector struct {
 	minMaxKeys func(src []uint16, inf uint16, keys []int16)
 	minMaxEach func(lo, hi []float32, src []uint16)
 	apply      [4]func(dst, src []uint16, min, max, scale, inv float32)
-	applyEach  [4]func(dst, src []uint16, min, max, scale, inv []float32)
+	// applyNT are as floatVector's.
+	applyNT   [4]func(dst, src []uint16, min, max, scale, inv float32)
+	applyEach [4]func(dst, src []uint16, min, max, scale, inv []float32)
 	// portable is the format's portable kernel set, which finishes the
 	// ranges.
 	portable *kernels[uint16, float32]
 }
 
-// kernels returns the kernel set of v.
+// kernels returns the kernel set of v, streaming when v has the routines.
 func (v *halfVector) kernels() kernels[uint16, float32] {
-	return kernels[uint16, float32]{name: v.name, minMax: v.minMax, minMaxEach: v.minMaxEachAll, apply: v.applyAll, applyEach: v.applyEachAll}
+	k := kernels[uint16, float32]{name: v.name, minMax: v.minMax, minMaxEach: v.minMaxEachAll, apply: v.applyAll, applyEach: v.applyEachAll}
+	if v.applyNT[0] != nil {
+		k.stream = v.streamAll
+	}
+	return k
+}
+
+// streamAll is floatVector's streamAll for 16-bit elements.
+func (v *halfVector) streamAll(dst, src []uint16, q Quant[float32], clamp bool, mode RoundMode) {
+	dst = dst[:len(src)]
+	head, ok := alignedFrom(dst, 2, v.width)
+	n := (len(src) - head) &^ (v.width - 1)
+	if !ok || n == 0 {
+		v.applyAll(dst, src, q, clamp, mode)
+		return
+	}
+	v.applyAll(dst[:head], src[:head], q, clamp, mode)
+	v.applyNT[variantOf(clamp, mode)](dst[head:head+n], src[head:head+n], q.Min, q.Max, q.Scale, q.Inv)
+	v.applyAll(dst[head+n:], src[head+n:], q, clamp, mode)
 }
 
 func (v *halfVector) minMax(src []uint16, lo, hi float32) (float32, float32) {

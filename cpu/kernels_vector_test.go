@@ -3,6 +3,7 @@
 package cpu
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -220,6 +221,16 @@ func (k simdKernelCase[S, C]) checkApply(t *testing.T, r *rand.Rand, src []S, qs
 				k.simd.apply(got, got, q, clamp, mode)
 				if !k.sameAll(t, want, got, src, fmt.Sprintf("%s apply in place q=%+v mode=%d clamp=%v", what, q, mode, clamp)) {
 					return false
+				}
+				// The streaming apply, into outputs starting at every
+				// alignment.
+				for off := range 5 * btoi(k.simd.stream != nil) {
+					buf := make([]S, n+off)
+					out := buf[off:]
+					k.simd.stream(out, src, q, clamp, mode)
+					if !k.sameAll(t, want, out, src, fmt.Sprintf("%s stream at +%d q=%+v mode=%d clamp=%v", what, off, q, mode, clamp)) {
+						return false
+					}
 				}
 			}
 		}
@@ -644,4 +655,48 @@ func BenchmarkKernels(b *testing.B) {
 	b.Run("float64", func(b *testing.B) { simdBenchKernels(b, f64, names, src64) })
 	b.Run("float16", func(b *testing.B) { simdBenchKernels(b, f16, names, src16) })
 	b.Run("bfloat16", func(b *testing.B) { simdBenchKernels(b, bf16, names, srcB) })
+}
+
+// TestStreamingFastMatchesPortable runs Fast on tensors large enough for
+// the streaming stores (streamFrom), into an output that starts off a
+// vector boundary, with every kernel set: the bits must be the portable
+// kernels'.
+func TestStreamingFastMatchesPortable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("tensors of 16 MiB and more")
+	}
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(9, 10))
+	n := streamFrom/2 + 77 // 16-bit elements: streamFrom bytes and more
+	req := Request[float32]{Layout: Layout{1, 1, n}, Params: Params{Signed: true, NumBits: 8}}
+	x := make([]float32, n)
+	h := make([]uint16, n)
+	for j := range x {
+		x[j] = float32(r.NormFloat64())
+		h[j] = Float32ToFloat16(x[j])
+	}
+	want32, want16 := make([]float32, n), make([]uint16, n)
+	_, err := Fast{Kernels: "scalar"}.Float32(ctx, want32, x, req)
+	require.NoError(t, err)
+	_, err = Fast{Kernels: "scalar"}.Float16(ctx, want16, h, req)
+	require.NoError(t, err)
+	for _, set := range cpuSIMDSets() {
+		f := Fast{Kernels: set.name}
+		got32 := make([]float32, n+1)[1:]
+		_, err := f.Float32(ctx, got32, x, req)
+		require.NoError(t, err)
+		require.Equal(t, want32, got32, set.name)
+		got16 := make([]uint16, n+3)[3:]
+		_, err = f.Float16(ctx, got16, h, req)
+		require.NoError(t, err)
+		require.Equal(t, want16, got16, set.name)
+	}
+}
+
+// btoi is 1 for true and 0 for false.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -141,7 +141,8 @@ func main() {
 			minMaxKeys(s, t)
 			minMaxEach(s, t)
 			for _, v := range variants {
-				apply(s, t, v)
+				apply(s, t, v, false)
+				apply(s, t, v, true)
 			}
 			for _, v := range variants {
 				applyEach(s, t, v)
@@ -152,7 +153,8 @@ func main() {
 		for _, h := range halfs16 {
 			minMaxEach16(s, h)
 			for _, v := range variants {
-				apply16(s, h, v)
+				apply16(s, h, v, false)
+				apply16(s, h, v, true)
 			}
 			for _, v := range variants {
 				applyEach16(s, h, v)
@@ -593,15 +595,36 @@ func halfBits(t float) uint64 {
 	return 0x3fe0000000000000
 }
 
-func apply(s isa, t float, v variant) {
+// streamDoc is the doc comment paragraph of the streaming apply routines.
+func streamDoc(align int) []string {
+	return []string{
+		"It stores with non-temporal moves, which write dst to memory without",
+		"reading it into the cache first: dst must be aligned to " + fmt.Sprint(align) + " bytes.",
+	}
+}
+
+// storeVec stores the vector x at m, with a non-temporal move when nt.
+func storeVec(x VecVirtual, m Mem, nt bool) {
+	if nt {
+		VMOVNTPS(x, m)
+	} else {
+		VMOVUPS(x, m)
+	}
+}
+
+func apply(s isa, t float, v variant, nt bool) {
 	w := s.lanes(t)
-	name := "apply" + t.name + v.suffix() + s.name
+	name := "apply" + t.name + v.suffix() + ntSuffix(nt) + s.name
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src []%s, min, max, scale, inv %s)", t.goType, t.goType))
 	Pragma("noescape")
-	Doc(
-		name+" is applyFloat over the first len(src) &^ "+fmt.Sprint(w-1)+" elements of src,",
-		v.describe()+".",
-	)
+	doc := []string{
+		name + " is applyFloat over the first len(src) &^ " + fmt.Sprint(w-1) + " elements of src,",
+		v.describe() + ".",
+	}
+	if nt {
+		doc = append(doc, streamDoc(s.bytes)...)
+	}
+	Doc(doc...)
 	d := Load(Param("dst").Base(), GP64())
 	p := Load(Param("src").Base(), GP64())
 	n := Load(Param("src").Len(), GP64())
@@ -627,14 +650,32 @@ func apply(s isa, t float, v variant) {
 			quantize(s, t, v, x, lo, hi, scale, inv, half)
 		}
 		for i, x := range xs {
-			VMOVUPS(x, Mem{Base: d, Disp: i * s.bytes})
+			storeVec(x, Mem{Base: d, Disp: i * s.bytes}, nt)
 		}
 	})
 	loop(name+"_by1", n, w, ptrs, func() {
 		VMOVUPS(Mem{Base: p}, xs[0])
 		quantize(s, t, v, xs[0], lo, hi, scale, inv, half)
-		VMOVUPS(xs[0], Mem{Base: d})
+		storeVec(xs[0], Mem{Base: d}, nt)
 	})
+	finish(nt)
+}
+
+// ntSuffix names the streaming variants.
+func ntSuffix(nt bool) string {
+	if nt {
+		return "NT"
+	}
+	return ""
+}
+
+// finish ends a vector routine: after non-temporal stores a fence orders
+// them before any later store (as the Go runtime's memmove does), and
+// the upper halves of the vector registers are cleared for SSE code.
+func finish(nt bool) {
+	if nt {
+		SFENCE()
+	}
 	VZEROUPPER()
 	RET()
 }
@@ -714,11 +755,29 @@ func newNarrowConsts(s isa, h half16) narrowConsts {
 // narrow rounds the float32 lanes of x to h, to nearest-even, and stores
 // them at m, exactly as Float32ToFloat16 (F16C's VCVTPS2PH) or
 // Float32ToBFloat16 (integer rounding: b + 0x7fff + (b>>16 & 1), then the
-// top 16 bits; a NaN keeps its top bits with the quiet bit set). x is
-// overwritten.
-func narrow(s isa, h half16, c narrowConsts, x VecVirtual, m Mem) {
+// top 16 bits; a NaN keeps its top bits with the quiet bit set), with a
+// non-temporal move when nt. x is overwritten.
+func narrow(s isa, h half16, c narrowConsts, x VecVirtual, m Mem, nt bool) {
+	var half VecVirtual // a register of half the vector's size
+	if s.wide() {
+		half = YMM()
+	} else {
+		half = XMM()
+	}
+	store := func(r VecVirtual) {
+		if nt {
+			VMOVNTDQ(r, m)
+		} else {
+			VMOVDQU(r, m)
+		}
+	}
 	if h == f16 {
-		VCVTPS2PH(U8(roundNearestEven), x, m)
+		if !nt {
+			VCVTPS2PH(U8(roundNearestEven), x, m)
+			return
+		}
+		VCVTPS2PH(U8(roundNearestEven), x, half)
+		store(half)
 		return
 	}
 	top, r := s.vec(), s.vec()
@@ -731,7 +790,12 @@ func narrow(s isa, h half16, c narrowConsts, x VecVirtual, m Mem) {
 		nan := K()
 		compare(f32, cmpUnord, x, x, nan)
 		VPORD(c.quiet, top, nan, r)
-		VPMOVDW(r, m)
+		if !nt {
+			VPMOVDW(r, m)
+			return
+		}
+		VPMOVDW(r, half)
+		store(half)
 		return
 	}
 	VPADDD(c.round, r, r)
@@ -741,10 +805,9 @@ func narrow(s isa, h half16, c narrowConsts, x VecVirtual, m Mem) {
 	compare(f32, cmpUnord, x, x, nan)
 	VPOR(c.quiet, top, top)
 	VBLENDVPS(nan, top, r, r)
-	upper := XMM()
-	VEXTRACTI128(U8(1), r, upper)
-	VPACKUSDW(upper, r.AsX(), upper)
-	VMOVDQU(upper, m)
+	VEXTRACTI128(U8(1), r, half)
+	VPACKUSDW(half, r.AsX(), half)
+	store(half)
 }
 
 // key16 sets dst to the sortable keys of the 16-bit float bits x.
@@ -866,16 +929,20 @@ func minMaxEach16(s isa, h half16) {
 	RET()
 }
 
-func apply16(s isa, h half16, v variant) {
+func apply16(s isa, h half16, v variant, nt bool) {
 	w := s.lanes(f32)
-	name := "apply" + h.name + v.suffix() + s.name
+	name := "apply" + h.name + v.suffix() + ntSuffix(nt) + s.name
 	portable := map[half16]string{f16: "applyFloat16", bf16: "applyBFloat16"}[h]
 	TEXT(name, NOSPLIT, "func(dst, src []uint16, min, max, scale, inv float32)")
 	Pragma("noescape")
-	Doc(
-		name+" is "+portable+" over the first len(src) &^ "+fmt.Sprint(w-1)+" elements of",
-		"src, "+v.describe()+", computed in float32.",
-	)
+	doc := []string{
+		name + " is " + portable + " over the first len(src) &^ " + fmt.Sprint(w-1) + " elements of",
+		"src, " + v.describe() + ", computed in float32.",
+	}
+	if nt {
+		doc = append(doc, streamDoc(s.bytes/2)...)
+	}
+	Doc(doc...)
 	d := Load(Param("dst").Base(), GP64())
 	p := Load(Param("src").Base(), GP64())
 	n := Load(Param("src").Len(), GP64())
@@ -901,16 +968,15 @@ func apply16(s isa, h half16, v variant) {
 		}
 		for i, x := range xs {
 			quantize(s, f32, v, x, lo, hi, scale, inv, half)
-			narrow(s, h, c, x, Mem{Base: d, Disp: i * step})
+			narrow(s, h, c, x, Mem{Base: d, Disp: i * step}, nt)
 		}
 	})
 	loop(name+"_by1", n, w, ptrs, func() {
 		widen(s, h, Mem{Base: p}, xs[0])
 		quantize(s, f32, v, xs[0], lo, hi, scale, inv, half)
-		narrow(s, h, c, xs[0], Mem{Base: d})
+		narrow(s, h, c, xs[0], Mem{Base: d}, nt)
 	})
-	VZEROUPPER()
-	RET()
+	finish(nt)
 }
 
 func applyEach16(s isa, h half16, v variant) {
@@ -953,7 +1019,7 @@ func applyEach16(s isa, h half16, v variant) {
 		VMOVUPS(Mem{Base: sc}, scale)
 		VMOVUPS(Mem{Base: iv}, inv)
 		quantize(s, f32, v, x, lo, hi, scale, inv, half)
-		narrow(s, h, c, x, Mem{Base: d})
+		narrow(s, h, c, x, Mem{Base: d}, false)
 	})
 	VZEROUPPER()
 	RET()
@@ -998,7 +1064,7 @@ func narrow16(s isa, h half16) {
 	x := s.vec()
 	loop(name+"_loop", n, w, []cursor{{d, 2}, {p, 4}}, func() {
 		VMOVUPS(Mem{Base: p}, x)
-		narrow(s, h, c, x, Mem{Base: d})
+		narrow(s, h, c, x, Mem{Base: d}, false)
 	})
 	VZEROUPPER()
 	RET()
