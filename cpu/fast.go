@@ -34,8 +34,10 @@ type kernelSet struct {
 
 var scalarSet = kernelSet{"scalar", &scalarFloat32, &scalarFloat64, &scalarFloat16, &scalarBFloat16, errorSumsFloat32}
 
-// simdSets holds the SIMD kernel sets this CPU can run, narrowest first.
-// The simd build fills it at init.
+// simdSets holds the vector kernel sets this CPU can run, narrowest
+// first. The assembly kernels' init (kernels_amd64.go, kernels_arm64.go)
+// fills it; a build with the purego tag, or for an architecture without
+// assembly kernels, leaves it empty.
 var simdSets []kernelSet
 
 // KernelSets names the kernel sets this build can run on this CPU: the

@@ -8,7 +8,7 @@ package cpu
 func hasF16C() bool
 
 // minMaxKeysF32AVX2 finds the range of the first len(src) &^ 7 elements of src as
-// sortable keys (key32), NaNs left out: it stores the lane-wise
+// sortable keys (unkey32), NaNs left out: it stores the lane-wise
 // minima in keys[:8] and the maxima in keys[8:16]. Folded
 // with minMaxFloat's loop over the rest, it equals minMaxFloat.
 //
@@ -106,7 +106,7 @@ func applyEachF32UpAVX2(dst []float32, src []float32, min []float32, max []float
 func applyEachF32ClampUpAVX2(dst []float32, src []float32, min []float32, max []float32, scale []float32, inv []float32)
 
 // minMaxKeysF64AVX2 finds the range of the first len(src) &^ 3 elements of src as
-// sortable keys (key64), NaNs left out: it stores the lane-wise
+// sortable keys (unkey64), NaNs left out: it stores the lane-wise
 // minima in keys[:4] and the maxima in keys[4:8]. Folded
 // with minMaxFloat's loop over the rest, it equals minMaxFloat.
 //
@@ -204,7 +204,7 @@ func applyEachF64UpAVX2(dst []float64, src []float64, min []float64, max []float
 func applyEachF64ClampUpAVX2(dst []float64, src []float64, min []float64, max []float64, scale []float64, inv []float64)
 
 // minMaxKeys16AVX2 finds the range of the first len(src) &^ 15 16-bit floats of src,
-// of either format (inf is the bits of its +Inf), as sortable keys (key16),
+// of either format (inf is the bits of its +Inf), as sortable keys (unkey16),
 // NaNs left out: it stores the lane-wise minima in keys[:16] and the
 // maxima in keys[16:32]. Folded with the portable loop over the
 // rest, it equals minMaxFloat16 and minMaxBFloat16.
@@ -429,7 +429,7 @@ func widenBF16AVX2(dst []float32, src []uint16)
 func narrowBF16AVX2(dst []uint16, src []float32)
 
 // minMaxKeysF32AVX512 finds the range of the first len(src) &^ 15 elements of src as
-// sortable keys (key32), NaNs left out: it stores the lane-wise
+// sortable keys (unkey32), NaNs left out: it stores the lane-wise
 // minima in keys[:16] and the maxima in keys[16:32]. Folded
 // with minMaxFloat's loop over the rest, it equals minMaxFloat.
 //
@@ -527,7 +527,7 @@ func applyEachF32UpAVX512(dst []float32, src []float32, min []float32, max []flo
 func applyEachF32ClampUpAVX512(dst []float32, src []float32, min []float32, max []float32, scale []float32, inv []float32)
 
 // minMaxKeysF64AVX512 finds the range of the first len(src) &^ 7 elements of src as
-// sortable keys (key64), NaNs left out: it stores the lane-wise
+// sortable keys (unkey64), NaNs left out: it stores the lane-wise
 // minima in keys[:8] and the maxima in keys[8:16]. Folded
 // with minMaxFloat's loop over the rest, it equals minMaxFloat.
 //
@@ -625,7 +625,7 @@ func applyEachF64UpAVX512(dst []float64, src []float64, min []float64, max []flo
 func applyEachF64ClampUpAVX512(dst []float64, src []float64, min []float64, max []float64, scale []float64, inv []float64)
 
 // minMaxKeys16AVX512 finds the range of the first len(src) &^ 31 16-bit floats of src,
-// of either format (inf is the bits of its +Inf), as sortable keys (key16),
+// of either format (inf is the bits of its +Inf), as sortable keys (unkey16),
 // NaNs left out: it stores the lane-wise minima in keys[:32] and the
 // maxima in keys[32:64]. Folded with the portable loop over the
 // rest, it equals minMaxFloat16 and minMaxBFloat16.

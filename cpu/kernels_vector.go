@@ -28,7 +28,7 @@ func variantOf(clamp bool, mode RoundMode) int {
 }
 
 // floatVector holds one instruction set's routines for the float type F,
-// whose sortable keys (see key32) are of type K.
+// whose sortable keys (see unkey32) are of type K.
 type floatVector[F float32 | float64, K int32 | int64] struct {
 	name string
 	// width is the elements per vector, a power of two of at most 16.
@@ -160,7 +160,7 @@ type halfVector struct {
 	// inf is the bits of the format's +Inf.
 	inf   uint16
 	widen func(uint16) float32
-	// minMaxKeys is as floatVector's, for 16-bit keys (see key16) of
+	// minMaxKeys is as floatVector's, for 16-bit keys (see unkey16) of
 	// either format.
 	minMaxKeys func(src []uint16, inf uint16, keys []int16)
 	minMaxEach func(lo, hi []float32, src []uint16)
@@ -305,31 +305,19 @@ type conversions struct {
 	narrowHalf, narrowBF func(dst []uint16, src []float32)
 }
 
-// Sortable keys of floats: flipping the magnitude bits of negative values
+// Sortable keys of floats, as the range routines compute them: flipping
+// the magnitude bits of negative values, b ^ (b>>(bits-1) & MaxInt),
 // orders the bit patterns, read as signed integers, like the values, with
-// -0 just below +0 and the NaNs beyond ±Inf. The flip is its own inverse.
+// -0 just below +0 and the NaNs beyond ±Inf. The flip is its own inverse,
+// so the functions below, which turn keys back into floats, also make
+// them.
 
-// key32 returns the sortable key of f.
-func key32(f float32) int32 {
-	b := int32(math.Float32bits(f))
-	return b ^ b>>31&math.MaxInt32
-}
-
-// unkey32 returns the float32 of key k.
+// unkey32 returns the float32 whose sortable key is k.
 func unkey32(k int32) float32 { return math.Float32frombits(uint32(k ^ k>>31&math.MaxInt32)) }
 
-// key64 returns the sortable key of f.
-func key64(f float64) int64 {
-	b := int64(math.Float64bits(f))
-	return b ^ b>>63&math.MaxInt64
-}
-
-// unkey64 returns the float64 of key k.
+// unkey64 returns the float64 whose sortable key is k.
 func unkey64(k int64) float64 { return math.Float64frombits(uint64(k ^ k>>63&math.MaxInt64)) }
 
-// key16 returns the sortable key of 16-bit float bits h, of either
-// format.
-func key16(h uint16) int16 { return int16(h ^ uint16(int16(h)>>15)&0x7fff) }
-
-// unkey16 returns the 16-bit float bits of key k.
+// unkey16 returns the 16-bit float bits, of either format, whose sortable
+// key is k.
 func unkey16(k int16) uint16 { return uint16(k) ^ uint16(k>>15)&0x7fff }

@@ -464,7 +464,7 @@ func minMaxKeys(s isa, t float) {
 	Pragma("noescape")
 	Doc(
 		name+" finds the range of the first len(src) &^ "+fmt.Sprint(w-1)+" elements of src as",
-		"sortable keys (key"+fmt.Sprint(t.size*8)+"), NaNs left out: it stores the lane-wise",
+		"sortable keys (unkey"+fmt.Sprint(t.size*8)+"), NaNs left out: it stores the lane-wise",
 		"minima in keys[:"+fmt.Sprint(w)+"] and the maxima in keys["+fmt.Sprint(w)+":"+fmt.Sprint(2*w)+"]. Folded",
 		"with minMaxFloat's loop over the rest, it equals minMaxFloat.",
 	)
@@ -847,7 +847,7 @@ func minMaxKeys16(s isa) {
 	Pragma("noescape")
 	Doc(
 		name+" finds the range of the first len(src) &^ "+fmt.Sprint(w-1)+" 16-bit floats of src,",
-		"of either format (inf is the bits of its +Inf), as sortable keys (key16),",
+		"of either format (inf is the bits of its +Inf), as sortable keys (unkey16),",
 		"NaNs left out: it stores the lane-wise minima in keys[:"+fmt.Sprint(w)+"] and the",
 		"maxima in keys["+fmt.Sprint(w)+":"+fmt.Sprint(2*w)+"]. Folded with the portable loop over the",
 		"rest, it equals minMaxFloat16 and minMaxBFloat16.",
