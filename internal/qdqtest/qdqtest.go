@@ -140,7 +140,7 @@ func guardsIntact[T any](buf []T, n int, ok func(T) bool) bool {
 }
 
 // Same reports whether a and b are bit-identical in their storage dtype,
-// except that any NaN matches any NaN, and returns the first index that
+// NaN signs and payloads included, and returns the first index that
 // differs.
 func Same(a, b qdq.Tensor) (int, bool) {
 	if a.DType() != b.DType() || a.Len() != b.Len() {
@@ -155,10 +155,7 @@ func Same(a, b qdq.Tensor) (int, bool) {
 }
 
 // SameValue compares two values widened to float64 from one dtype (widening is
-// exact and keeps the sign of zero): equal bits, or both NaN.
+// exact and keeps the sign of zero and a NaN's payload): equal bits.
 func SameValue(a, b float64) bool {
-	if a != a || b != b {
-		return a != a && b != b
-	}
 	return math.Float64bits(a) == math.Float64bits(b)
 }

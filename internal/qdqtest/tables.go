@@ -15,6 +15,12 @@ var (
 	nan  = math.NaN()
 	inf  = math.Inf(1)
 	negZ = math.Copysign(0, -1)
+	// made is the NaN the arithmetic makes (0·Inf), x86's default NaN:
+	// the sign bit set, quiet, no payload, in every dtype.
+	made = math.Float64frombits(0xfff8000000000000)
+	// payload is a negative quiet NaN with a payload that survives the
+	// narrowing to every dtype.
+	payload = math.Float64frombits(0xfffd234560000000)
 )
 
 // opts returns DefaultOptions changed by fn.
@@ -151,7 +157,11 @@ func Decisions(t *testing.T, run Runner) {
 		},
 		{
 			name: "+Inf in data makes every output NaN",
-			in:   []float64{inf, 1, -2}, opts: opts(nil), want: []float64{nan, nan, nan},
+			in:   []float64{inf, 1, -2}, opts: opts(nil), want: []float64{made, made, made},
+		},
+		{
+			name: "a NaN input comes out as itself, sign and payload kept",
+			in:   []float64{payload, 1, -2, nan}, opts: opts(nil), want: []float64{payload, 127.0 / 127, -2, nan},
 		},
 		{
 			name: "-Inf unsigned with a finite max stays -Inf",
@@ -211,7 +221,7 @@ func Decisions(t *testing.T, run Runner) {
 		},
 		{
 			name: "tiny range overflows the scale to +Inf", dtypes: []qdq.DType{qdq.F32},
-			in: []float64{1e-40, -1e-40, 0}, opts: opts(nil), want: []float64{inf, -inf, nan},
+			in: []float64{1e-40, -1e-40, 0}, opts: opts(nil), want: []float64{inf, -inf, made},
 			check: func(t *testing.T, _ []float64, res qdq.Result) {
 				assert.True(t, math.IsInf(res.Channels[0].Scale, 1))
 			},
