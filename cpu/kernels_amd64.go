@@ -50,7 +50,7 @@ var (
 		applyEach: [4]func(dst, src []uint16, min, max, scale, inv []float32){applyEachF16AVX2, applyEachF16ClampAVX2, applyEachF16UpAVX2, applyEachF16ClampUpAVX2},
 	}).kernels()
 	avx2BFloat16 = (&halfVector{
-		name: "avx2", width: 8, keyWidth: 16, inf: 0x7f80, widen: BFloat16ToFloat32, portable: &scalarBFloat16,
+		name: "avx2", width: 8, keyWidth: 16, applyWidth: 16, inf: 0x7f80, widen: BFloat16ToFloat32, portable: &scalarBFloat16,
 		minMaxKeys: minMaxKeys16AVX2, minMaxEach: minMaxEachBF16AVX2,
 		apply:     [4]func(dst, src []uint16, min, max, scale, inv float32){applyBF16AVX2, applyBF16ClampAVX2, applyBF16UpAVX2, applyBF16ClampUpAVX2},
 		applyNT:   [4]func(dst, src []uint16, min, max, scale, inv float32){applyBF16NTAVX2, applyBF16ClampNTAVX2, applyBF16UpNTAVX2, applyBF16ClampUpNTAVX2},
@@ -80,7 +80,7 @@ var (
 		applyEach: [4]func(dst, src []uint16, min, max, scale, inv []float32){applyEachF16AVX512, applyEachF16ClampAVX512, applyEachF16UpAVX512, applyEachF16ClampUpAVX512},
 	}).kernels()
 	avx512BFloat16 = (&halfVector{
-		name: "avx512", width: 16, keyWidth: 32, inf: 0x7f80, widen: BFloat16ToFloat32, portable: &scalarBFloat16,
+		name: "avx512", width: 16, keyWidth: 32, applyWidth: 32, inf: 0x7f80, widen: BFloat16ToFloat32, portable: &scalarBFloat16,
 		minMaxKeys: minMaxKeys16AVX512, minMaxEach: minMaxEachBF16AVX512,
 		apply:     [4]func(dst, src []uint16, min, max, scale, inv float32){applyBF16AVX512, applyBF16ClampAVX512, applyBF16UpAVX512, applyBF16ClampUpAVX512},
 		applyNT:   [4]func(dst, src []uint16, min, max, scale, inv float32){applyBF16NTAVX512, applyBF16ClampNTAVX512, applyBF16UpNTAVX512, applyBF16ClampUpNTAVX512},

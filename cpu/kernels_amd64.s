@@ -2458,82 +2458,50 @@ TEXT ·applyBF16AVX2(SB), NOSPLIT, $0-64
 	VBROADCASTSS X0, Y0
 	MOVSS        inv+60(FP), X1
 	VBROADCASTSS X1, Y1
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X2
 	VPBROADCASTD X2, Y2
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X3
 	VPBROADCASTD X3, Y3
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Y4
 
-applyBF16AVX2_by2:
-	CMPQ         DX, $0x00000010
-	JL           applyBF16AVX2_by2_done
-	VPMOVZXWD    (CX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VPMOVZXWD    16(CX), Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y0, Y5, Y5
-	VROUNDPS     $0x00, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VPSRLD       $0x10, Y5, Y7
-	VPAND        Y3, Y7, Y8
-	VPADDD       Y2, Y8, Y8
-	VPADDD       Y5, Y8, Y8
-	VPSRLD       $0x10, Y8, Y8
-	VCMPPS       $0x03, Y5, Y5, Y5
-	VPOR         Y4, Y7, Y7
-	VBLENDVPS    Y5, Y7, Y8, Y8
-	VEXTRACTI128 $0x01, Y8, X5
-	VPACKUSDW    X5, X8, X5
-	VMOVDQU      X5, (AX)
-	VMULPS       Y0, Y6, Y6
-	VROUNDPS     $0x00, Y6, Y6
-	VMULPS       Y1, Y6, Y6
-	VPSRLD       $0x10, Y6, Y5
-	VPAND        Y3, Y5, Y7
-	VPADDD       Y2, Y7, Y7
-	VPADDD       Y6, Y7, Y7
-	VPSRLD       $0x10, Y7, Y7
-	VCMPPS       $0x03, Y6, Y6, Y6
-	VPOR         Y4, Y5, Y5
-	VBLENDVPS    Y6, Y5, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X5
-	VPACKUSDW    X5, X7, X5
-	VMOVDQU      X5, 16(AX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	SUBQ         $0x00000010, DX
-	JMP          applyBF16AVX2_by2
+applyBF16AVX2_loop:
+	CMPQ      DX, $0x00000010
+	JL        applyBF16AVX2_loop_done
+	VMOVDQU   (CX), Y5
+	VPSLLD    $0x10, Y5, Y6
+	VPAND     Y2, Y5, Y5
+	VMULPS    Y0, Y6, Y6
+	VROUNDPS  $0x00, Y6, Y6
+	VMULPS    Y1, Y6, Y6
+	VPSRLD    $0x10, Y6, Y7
+	VPAND     Y4, Y7, Y7
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y7, Y8, Y8
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, Y6, Y8, Y6
+	VMULPS    Y0, Y5, Y5
+	VROUNDPS  $0x00, Y5, Y5
+	VMULPS    Y1, Y5, Y5
+	VPSRLD    $0x10, Y5, Y7
+	VPAND     Y4, Y7, Y7
+	VPADDD    Y3, Y5, Y8
+	VPADDD    Y7, Y8, Y8
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, Y5, Y8, Y5
+	VPSRLD    $0x10, Y6, Y6
+	VPAND     Y2, Y5, Y5
+	VPOR      Y5, Y6, Y6
+	VMOVDQU   Y6, (AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, CX
+	SUBQ      $0x00000010, DX
+	JMP       applyBF16AVX2_loop
 
-applyBF16AVX2_by2_done:
-applyBF16AVX2_by1:
-	CMPQ         DX, $0x00000008
-	JL           applyBF16AVX2_by1_done
-	VPMOVZXWD    (CX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y0, Y5, Y5
-	VROUNDPS     $0x00, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VPSRLD       $0x10, Y5, Y6
-	VPAND        Y3, Y6, Y7
-	VPADDD       Y2, Y7, Y7
-	VPADDD       Y5, Y7, Y7
-	VPSRLD       $0x10, Y7, Y7
-	VCMPPS       $0x03, Y5, Y5, Y5
-	VPOR         Y4, Y6, Y6
-	VBLENDVPS    Y5, Y6, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X5
-	VPACKUSDW    X5, X7, X5
-	VMOVDQU      X5, (AX)
-	ADDQ         $0x00000010, AX
-	ADDQ         $0x00000010, CX
-	SUBQ         $0x00000008, DX
-	JMP          applyBF16AVX2_by1
-
-applyBF16AVX2_by1_done:
+applyBF16AVX2_loop_done:
 	VZEROUPPER
 	RET
 
@@ -2547,82 +2515,50 @@ TEXT ·applyBF16NTAVX2(SB), NOSPLIT, $0-64
 	VBROADCASTSS X0, Y0
 	MOVSS        inv+60(FP), X1
 	VBROADCASTSS X1, Y1
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X2
 	VPBROADCASTD X2, Y2
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X3
 	VPBROADCASTD X3, Y3
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Y4
 
-applyBF16NTAVX2_by2:
-	CMPQ         DX, $0x00000010
-	JL           applyBF16NTAVX2_by2_done
-	VPMOVZXWD    (CX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VPMOVZXWD    16(CX), Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y0, Y5, Y5
-	VROUNDPS     $0x00, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VPSRLD       $0x10, Y5, Y7
-	VPAND        Y3, Y7, Y8
-	VPADDD       Y2, Y8, Y8
-	VPADDD       Y5, Y8, Y8
-	VPSRLD       $0x10, Y8, Y8
-	VCMPPS       $0x03, Y5, Y5, Y5
-	VPOR         Y4, Y7, Y7
-	VBLENDVPS    Y5, Y7, Y8, Y8
-	VEXTRACTI128 $0x01, Y8, X5
-	VPACKUSDW    X5, X8, X5
-	VMOVNTDQ     X5, (AX)
-	VMULPS       Y0, Y6, Y6
-	VROUNDPS     $0x00, Y6, Y6
-	VMULPS       Y1, Y6, Y6
-	VPSRLD       $0x10, Y6, Y5
-	VPAND        Y3, Y5, Y7
-	VPADDD       Y2, Y7, Y7
-	VPADDD       Y6, Y7, Y7
-	VPSRLD       $0x10, Y7, Y7
-	VCMPPS       $0x03, Y6, Y6, Y6
-	VPOR         Y4, Y5, Y5
-	VBLENDVPS    Y6, Y5, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X5
-	VPACKUSDW    X5, X7, X5
-	VMOVNTDQ     X5, 16(AX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	SUBQ         $0x00000010, DX
-	JMP          applyBF16NTAVX2_by2
+applyBF16NTAVX2_loop:
+	CMPQ      DX, $0x00000010
+	JL        applyBF16NTAVX2_loop_done
+	VMOVDQU   (CX), Y5
+	VPSLLD    $0x10, Y5, Y6
+	VPAND     Y2, Y5, Y5
+	VMULPS    Y0, Y6, Y6
+	VROUNDPS  $0x00, Y6, Y6
+	VMULPS    Y1, Y6, Y6
+	VPSRLD    $0x10, Y6, Y7
+	VPAND     Y4, Y7, Y7
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y7, Y8, Y8
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, Y6, Y8, Y6
+	VMULPS    Y0, Y5, Y5
+	VROUNDPS  $0x00, Y5, Y5
+	VMULPS    Y1, Y5, Y5
+	VPSRLD    $0x10, Y5, Y7
+	VPAND     Y4, Y7, Y7
+	VPADDD    Y3, Y5, Y8
+	VPADDD    Y7, Y8, Y8
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, Y5, Y8, Y5
+	VPSRLD    $0x10, Y6, Y6
+	VPAND     Y2, Y5, Y5
+	VPOR      Y5, Y6, Y6
+	VMOVNTDQ  Y6, (AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, CX
+	SUBQ      $0x00000010, DX
+	JMP       applyBF16NTAVX2_loop
 
-applyBF16NTAVX2_by2_done:
-applyBF16NTAVX2_by1:
-	CMPQ         DX, $0x00000008
-	JL           applyBF16NTAVX2_by1_done
-	VPMOVZXWD    (CX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y0, Y5, Y5
-	VROUNDPS     $0x00, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VPSRLD       $0x10, Y5, Y6
-	VPAND        Y3, Y6, Y7
-	VPADDD       Y2, Y7, Y7
-	VPADDD       Y5, Y7, Y7
-	VPSRLD       $0x10, Y7, Y7
-	VCMPPS       $0x03, Y5, Y5, Y5
-	VPOR         Y4, Y6, Y6
-	VBLENDVPS    Y5, Y6, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X5
-	VPACKUSDW    X5, X7, X5
-	VMOVNTDQ     X5, (AX)
-	ADDQ         $0x00000010, AX
-	ADDQ         $0x00000010, CX
-	SUBQ         $0x00000008, DX
-	JMP          applyBF16NTAVX2_by1
-
-applyBF16NTAVX2_by1_done:
+applyBF16NTAVX2_loop_done:
 	SFENCE
 	VZEROUPPER
 	RET
@@ -2641,88 +2577,54 @@ TEXT ·applyBF16ClampAVX2(SB), NOSPLIT, $0-64
 	VBROADCASTSS X2, Y2
 	MOVSS        inv+60(FP), X3
 	VBROADCASTSS X3, Y3
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Y4
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X5
 	VPBROADCASTD X5, Y5
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X6
 	VPBROADCASTD X6, Y6
 
-applyBF16ClampAVX2_by2:
-	CMPQ         DX, $0x00000010
-	JL           applyBF16ClampAVX2_by2_done
-	VPMOVZXWD    (CX), Y7
-	VPSLLD       $0x10, Y7, Y7
-	VPMOVZXWD    16(CX), Y8
-	VPSLLD       $0x10, Y8, Y8
-	VMINPS       Y7, Y1, Y7
-	VMAXPS       Y7, Y0, Y7
-	VMULPS       Y2, Y7, Y7
-	VROUNDPS     $0x00, Y7, Y7
-	VMULPS       Y3, Y7, Y7
-	VPSRLD       $0x10, Y7, Y9
-	VPAND        Y5, Y9, Y10
-	VPADDD       Y4, Y10, Y10
-	VPADDD       Y7, Y10, Y10
-	VPSRLD       $0x10, Y10, Y10
-	VCMPPS       $0x03, Y7, Y7, Y7
-	VPOR         Y6, Y9, Y9
-	VBLENDVPS    Y7, Y9, Y10, Y10
-	VEXTRACTI128 $0x01, Y10, X7
-	VPACKUSDW    X7, X10, X7
-	VMOVDQU      X7, (AX)
-	VMINPS       Y8, Y1, Y8
-	VMAXPS       Y8, Y0, Y8
-	VMULPS       Y2, Y8, Y8
-	VROUNDPS     $0x00, Y8, Y8
-	VMULPS       Y3, Y8, Y8
-	VPSRLD       $0x10, Y8, Y7
-	VPAND        Y5, Y7, Y9
-	VPADDD       Y4, Y9, Y9
-	VPADDD       Y8, Y9, Y9
-	VPSRLD       $0x10, Y9, Y9
-	VCMPPS       $0x03, Y8, Y8, Y8
-	VPOR         Y6, Y7, Y7
-	VBLENDVPS    Y8, Y7, Y9, Y9
-	VEXTRACTI128 $0x01, Y9, X7
-	VPACKUSDW    X7, X9, X7
-	VMOVDQU      X7, 16(AX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	SUBQ         $0x00000010, DX
-	JMP          applyBF16ClampAVX2_by2
+applyBF16ClampAVX2_loop:
+	CMPQ      DX, $0x00000010
+	JL        applyBF16ClampAVX2_loop_done
+	VMOVDQU   (CX), Y7
+	VPSLLD    $0x10, Y7, Y8
+	VPAND     Y4, Y7, Y7
+	VMINPS    Y8, Y1, Y8
+	VMAXPS    Y8, Y0, Y8
+	VMULPS    Y2, Y8, Y8
+	VROUNDPS  $0x00, Y8, Y8
+	VMULPS    Y3, Y8, Y8
+	VPSRLD    $0x10, Y8, Y9
+	VPAND     Y6, Y9, Y9
+	VPADDD    Y5, Y8, Y10
+	VPADDD    Y9, Y10, Y10
+	VCMPPS    $0x03, Y8, Y8, Y9
+	VBLENDVPS Y9, Y8, Y10, Y8
+	VMINPS    Y7, Y1, Y7
+	VMAXPS    Y7, Y0, Y7
+	VMULPS    Y2, Y7, Y7
+	VROUNDPS  $0x00, Y7, Y7
+	VMULPS    Y3, Y7, Y7
+	VPSRLD    $0x10, Y7, Y9
+	VPAND     Y6, Y9, Y9
+	VPADDD    Y5, Y7, Y10
+	VPADDD    Y9, Y10, Y10
+	VCMPPS    $0x03, Y7, Y7, Y9
+	VBLENDVPS Y9, Y7, Y10, Y7
+	VPSRLD    $0x10, Y8, Y8
+	VPAND     Y4, Y7, Y7
+	VPOR      Y7, Y8, Y8
+	VMOVDQU   Y8, (AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, CX
+	SUBQ      $0x00000010, DX
+	JMP       applyBF16ClampAVX2_loop
 
-applyBF16ClampAVX2_by2_done:
-applyBF16ClampAVX2_by1:
-	CMPQ         DX, $0x00000008
-	JL           applyBF16ClampAVX2_by1_done
-	VPMOVZXWD    (CX), Y7
-	VPSLLD       $0x10, Y7, Y7
-	VMINPS       Y7, Y1, Y7
-	VMAXPS       Y7, Y0, Y7
-	VMULPS       Y2, Y7, Y7
-	VROUNDPS     $0x00, Y7, Y7
-	VMULPS       Y3, Y7, Y7
-	VPSRLD       $0x10, Y7, Y8
-	VPAND        Y5, Y8, Y9
-	VPADDD       Y4, Y9, Y9
-	VPADDD       Y7, Y9, Y9
-	VPSRLD       $0x10, Y9, Y9
-	VCMPPS       $0x03, Y7, Y7, Y7
-	VPOR         Y6, Y8, Y8
-	VBLENDVPS    Y7, Y8, Y9, Y9
-	VEXTRACTI128 $0x01, Y9, X7
-	VPACKUSDW    X7, X9, X7
-	VMOVDQU      X7, (AX)
-	ADDQ         $0x00000010, AX
-	ADDQ         $0x00000010, CX
-	SUBQ         $0x00000008, DX
-	JMP          applyBF16ClampAVX2_by1
-
-applyBF16ClampAVX2_by1_done:
+applyBF16ClampAVX2_loop_done:
 	VZEROUPPER
 	RET
 
@@ -2740,88 +2642,54 @@ TEXT ·applyBF16ClampNTAVX2(SB), NOSPLIT, $0-64
 	VBROADCASTSS X2, Y2
 	MOVSS        inv+60(FP), X3
 	VBROADCASTSS X3, Y3
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Y4
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X5
 	VPBROADCASTD X5, Y5
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X6
 	VPBROADCASTD X6, Y6
 
-applyBF16ClampNTAVX2_by2:
-	CMPQ         DX, $0x00000010
-	JL           applyBF16ClampNTAVX2_by2_done
-	VPMOVZXWD    (CX), Y7
-	VPSLLD       $0x10, Y7, Y7
-	VPMOVZXWD    16(CX), Y8
-	VPSLLD       $0x10, Y8, Y8
-	VMINPS       Y7, Y1, Y7
-	VMAXPS       Y7, Y0, Y7
-	VMULPS       Y2, Y7, Y7
-	VROUNDPS     $0x00, Y7, Y7
-	VMULPS       Y3, Y7, Y7
-	VPSRLD       $0x10, Y7, Y9
-	VPAND        Y5, Y9, Y10
-	VPADDD       Y4, Y10, Y10
-	VPADDD       Y7, Y10, Y10
-	VPSRLD       $0x10, Y10, Y10
-	VCMPPS       $0x03, Y7, Y7, Y7
-	VPOR         Y6, Y9, Y9
-	VBLENDVPS    Y7, Y9, Y10, Y10
-	VEXTRACTI128 $0x01, Y10, X7
-	VPACKUSDW    X7, X10, X7
-	VMOVNTDQ     X7, (AX)
-	VMINPS       Y8, Y1, Y8
-	VMAXPS       Y8, Y0, Y8
-	VMULPS       Y2, Y8, Y8
-	VROUNDPS     $0x00, Y8, Y8
-	VMULPS       Y3, Y8, Y8
-	VPSRLD       $0x10, Y8, Y7
-	VPAND        Y5, Y7, Y9
-	VPADDD       Y4, Y9, Y9
-	VPADDD       Y8, Y9, Y9
-	VPSRLD       $0x10, Y9, Y9
-	VCMPPS       $0x03, Y8, Y8, Y8
-	VPOR         Y6, Y7, Y7
-	VBLENDVPS    Y8, Y7, Y9, Y9
-	VEXTRACTI128 $0x01, Y9, X7
-	VPACKUSDW    X7, X9, X7
-	VMOVNTDQ     X7, 16(AX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	SUBQ         $0x00000010, DX
-	JMP          applyBF16ClampNTAVX2_by2
+applyBF16ClampNTAVX2_loop:
+	CMPQ      DX, $0x00000010
+	JL        applyBF16ClampNTAVX2_loop_done
+	VMOVDQU   (CX), Y7
+	VPSLLD    $0x10, Y7, Y8
+	VPAND     Y4, Y7, Y7
+	VMINPS    Y8, Y1, Y8
+	VMAXPS    Y8, Y0, Y8
+	VMULPS    Y2, Y8, Y8
+	VROUNDPS  $0x00, Y8, Y8
+	VMULPS    Y3, Y8, Y8
+	VPSRLD    $0x10, Y8, Y9
+	VPAND     Y6, Y9, Y9
+	VPADDD    Y5, Y8, Y10
+	VPADDD    Y9, Y10, Y10
+	VCMPPS    $0x03, Y8, Y8, Y9
+	VBLENDVPS Y9, Y8, Y10, Y8
+	VMINPS    Y7, Y1, Y7
+	VMAXPS    Y7, Y0, Y7
+	VMULPS    Y2, Y7, Y7
+	VROUNDPS  $0x00, Y7, Y7
+	VMULPS    Y3, Y7, Y7
+	VPSRLD    $0x10, Y7, Y9
+	VPAND     Y6, Y9, Y9
+	VPADDD    Y5, Y7, Y10
+	VPADDD    Y9, Y10, Y10
+	VCMPPS    $0x03, Y7, Y7, Y9
+	VBLENDVPS Y9, Y7, Y10, Y7
+	VPSRLD    $0x10, Y8, Y8
+	VPAND     Y4, Y7, Y7
+	VPOR      Y7, Y8, Y8
+	VMOVNTDQ  Y8, (AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, CX
+	SUBQ      $0x00000010, DX
+	JMP       applyBF16ClampNTAVX2_loop
 
-applyBF16ClampNTAVX2_by2_done:
-applyBF16ClampNTAVX2_by1:
-	CMPQ         DX, $0x00000008
-	JL           applyBF16ClampNTAVX2_by1_done
-	VPMOVZXWD    (CX), Y7
-	VPSLLD       $0x10, Y7, Y7
-	VMINPS       Y7, Y1, Y7
-	VMAXPS       Y7, Y0, Y7
-	VMULPS       Y2, Y7, Y7
-	VROUNDPS     $0x00, Y7, Y7
-	VMULPS       Y3, Y7, Y7
-	VPSRLD       $0x10, Y7, Y8
-	VPAND        Y5, Y8, Y9
-	VPADDD       Y4, Y9, Y9
-	VPADDD       Y7, Y9, Y9
-	VPSRLD       $0x10, Y9, Y9
-	VCMPPS       $0x03, Y7, Y7, Y7
-	VPOR         Y6, Y8, Y8
-	VBLENDVPS    Y7, Y8, Y9, Y9
-	VEXTRACTI128 $0x01, Y9, X7
-	VPACKUSDW    X7, X9, X7
-	VMOVNTDQ     X7, (AX)
-	ADDQ         $0x00000010, AX
-	ADDQ         $0x00000010, CX
-	SUBQ         $0x00000008, DX
-	JMP          applyBF16ClampNTAVX2_by1
-
-applyBF16ClampNTAVX2_by1_done:
+applyBF16ClampNTAVX2_loop_done:
 	SFENCE
 	VZEROUPPER
 	RET
@@ -2839,85 +2707,52 @@ TEXT ·applyBF16UpAVX2(SB), NOSPLIT, $0-64
 	MOVL         $0x3f000000, BX
 	MOVD         BX, X2
 	VPBROADCASTD X2, Y2
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X3
 	VPBROADCASTD X3, Y3
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Y4
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X5
 	VPBROADCASTD X5, Y5
 
-applyBF16UpAVX2_by2:
-	CMPQ         DX, $0x00000010
-	JL           applyBF16UpAVX2_by2_done
-	VPMOVZXWD    (CX), Y6
-	VPSLLD       $0x10, Y6, Y6
-	VPMOVZXWD    16(CX), Y7
-	VPSLLD       $0x10, Y7, Y7
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y2, Y6, Y6
-	VROUNDPS     $0x01, Y6, Y6
-	VMULPS       Y1, Y6, Y6
-	VPSRLD       $0x10, Y6, Y8
-	VPAND        Y4, Y8, Y9
-	VPADDD       Y3, Y9, Y9
-	VPADDD       Y6, Y9, Y9
-	VPSRLD       $0x10, Y9, Y9
-	VCMPPS       $0x03, Y6, Y6, Y6
-	VPOR         Y5, Y8, Y8
-	VBLENDVPS    Y6, Y8, Y9, Y9
-	VEXTRACTI128 $0x01, Y9, X6
-	VPACKUSDW    X6, X9, X6
-	VMOVDQU      X6, (AX)
-	VMULPS       Y0, Y7, Y7
-	VADDPS       Y2, Y7, Y7
-	VROUNDPS     $0x01, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VPSRLD       $0x10, Y7, Y6
-	VPAND        Y4, Y6, Y8
-	VPADDD       Y3, Y8, Y8
-	VPADDD       Y7, Y8, Y8
-	VPSRLD       $0x10, Y8, Y8
-	VCMPPS       $0x03, Y7, Y7, Y7
-	VPOR         Y5, Y6, Y6
-	VBLENDVPS    Y7, Y6, Y8, Y8
-	VEXTRACTI128 $0x01, Y8, X6
-	VPACKUSDW    X6, X8, X6
-	VMOVDQU      X6, 16(AX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	SUBQ         $0x00000010, DX
-	JMP          applyBF16UpAVX2_by2
+applyBF16UpAVX2_loop:
+	CMPQ      DX, $0x00000010
+	JL        applyBF16UpAVX2_loop_done
+	VMOVDQU   (CX), Y6
+	VPSLLD    $0x10, Y6, Y7
+	VPAND     Y3, Y6, Y6
+	VMULPS    Y0, Y7, Y7
+	VADDPS    Y2, Y7, Y7
+	VROUNDPS  $0x01, Y7, Y7
+	VMULPS    Y1, Y7, Y7
+	VPSRLD    $0x10, Y7, Y8
+	VPAND     Y5, Y8, Y8
+	VPADDD    Y4, Y7, Y9
+	VPADDD    Y8, Y9, Y9
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, Y7, Y9, Y7
+	VMULPS    Y0, Y6, Y6
+	VADDPS    Y2, Y6, Y6
+	VROUNDPS  $0x01, Y6, Y6
+	VMULPS    Y1, Y6, Y6
+	VPSRLD    $0x10, Y6, Y8
+	VPAND     Y5, Y8, Y8
+	VPADDD    Y4, Y6, Y9
+	VPADDD    Y8, Y9, Y9
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, Y6, Y9, Y6
+	VPSRLD    $0x10, Y7, Y7
+	VPAND     Y3, Y6, Y6
+	VPOR      Y6, Y7, Y7
+	VMOVDQU   Y7, (AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, CX
+	SUBQ      $0x00000010, DX
+	JMP       applyBF16UpAVX2_loop
 
-applyBF16UpAVX2_by2_done:
-applyBF16UpAVX2_by1:
-	CMPQ         DX, $0x00000008
-	JL           applyBF16UpAVX2_by1_done
-	VPMOVZXWD    (CX), Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y2, Y6, Y6
-	VROUNDPS     $0x01, Y6, Y6
-	VMULPS       Y1, Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
-	VPAND        Y4, Y7, Y8
-	VPADDD       Y3, Y8, Y8
-	VPADDD       Y6, Y8, Y8
-	VPSRLD       $0x10, Y8, Y8
-	VCMPPS       $0x03, Y6, Y6, Y6
-	VPOR         Y5, Y7, Y7
-	VBLENDVPS    Y6, Y7, Y8, Y8
-	VEXTRACTI128 $0x01, Y8, X6
-	VPACKUSDW    X6, X8, X6
-	VMOVDQU      X6, (AX)
-	ADDQ         $0x00000010, AX
-	ADDQ         $0x00000010, CX
-	SUBQ         $0x00000008, DX
-	JMP          applyBF16UpAVX2_by1
-
-applyBF16UpAVX2_by1_done:
+applyBF16UpAVX2_loop_done:
 	VZEROUPPER
 	RET
 
@@ -2934,85 +2769,52 @@ TEXT ·applyBF16UpNTAVX2(SB), NOSPLIT, $0-64
 	MOVL         $0x3f000000, BX
 	MOVD         BX, X2
 	VPBROADCASTD X2, Y2
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X3
 	VPBROADCASTD X3, Y3
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Y4
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X5
 	VPBROADCASTD X5, Y5
 
-applyBF16UpNTAVX2_by2:
-	CMPQ         DX, $0x00000010
-	JL           applyBF16UpNTAVX2_by2_done
-	VPMOVZXWD    (CX), Y6
-	VPSLLD       $0x10, Y6, Y6
-	VPMOVZXWD    16(CX), Y7
-	VPSLLD       $0x10, Y7, Y7
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y2, Y6, Y6
-	VROUNDPS     $0x01, Y6, Y6
-	VMULPS       Y1, Y6, Y6
-	VPSRLD       $0x10, Y6, Y8
-	VPAND        Y4, Y8, Y9
-	VPADDD       Y3, Y9, Y9
-	VPADDD       Y6, Y9, Y9
-	VPSRLD       $0x10, Y9, Y9
-	VCMPPS       $0x03, Y6, Y6, Y6
-	VPOR         Y5, Y8, Y8
-	VBLENDVPS    Y6, Y8, Y9, Y9
-	VEXTRACTI128 $0x01, Y9, X6
-	VPACKUSDW    X6, X9, X6
-	VMOVNTDQ     X6, (AX)
-	VMULPS       Y0, Y7, Y7
-	VADDPS       Y2, Y7, Y7
-	VROUNDPS     $0x01, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VPSRLD       $0x10, Y7, Y6
-	VPAND        Y4, Y6, Y8
-	VPADDD       Y3, Y8, Y8
-	VPADDD       Y7, Y8, Y8
-	VPSRLD       $0x10, Y8, Y8
-	VCMPPS       $0x03, Y7, Y7, Y7
-	VPOR         Y5, Y6, Y6
-	VBLENDVPS    Y7, Y6, Y8, Y8
-	VEXTRACTI128 $0x01, Y8, X6
-	VPACKUSDW    X6, X8, X6
-	VMOVNTDQ     X6, 16(AX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	SUBQ         $0x00000010, DX
-	JMP          applyBF16UpNTAVX2_by2
+applyBF16UpNTAVX2_loop:
+	CMPQ      DX, $0x00000010
+	JL        applyBF16UpNTAVX2_loop_done
+	VMOVDQU   (CX), Y6
+	VPSLLD    $0x10, Y6, Y7
+	VPAND     Y3, Y6, Y6
+	VMULPS    Y0, Y7, Y7
+	VADDPS    Y2, Y7, Y7
+	VROUNDPS  $0x01, Y7, Y7
+	VMULPS    Y1, Y7, Y7
+	VPSRLD    $0x10, Y7, Y8
+	VPAND     Y5, Y8, Y8
+	VPADDD    Y4, Y7, Y9
+	VPADDD    Y8, Y9, Y9
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, Y7, Y9, Y7
+	VMULPS    Y0, Y6, Y6
+	VADDPS    Y2, Y6, Y6
+	VROUNDPS  $0x01, Y6, Y6
+	VMULPS    Y1, Y6, Y6
+	VPSRLD    $0x10, Y6, Y8
+	VPAND     Y5, Y8, Y8
+	VPADDD    Y4, Y6, Y9
+	VPADDD    Y8, Y9, Y9
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, Y6, Y9, Y6
+	VPSRLD    $0x10, Y7, Y7
+	VPAND     Y3, Y6, Y6
+	VPOR      Y6, Y7, Y7
+	VMOVNTDQ  Y7, (AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, CX
+	SUBQ      $0x00000010, DX
+	JMP       applyBF16UpNTAVX2_loop
 
-applyBF16UpNTAVX2_by2_done:
-applyBF16UpNTAVX2_by1:
-	CMPQ         DX, $0x00000008
-	JL           applyBF16UpNTAVX2_by1_done
-	VPMOVZXWD    (CX), Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y2, Y6, Y6
-	VROUNDPS     $0x01, Y6, Y6
-	VMULPS       Y1, Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
-	VPAND        Y4, Y7, Y8
-	VPADDD       Y3, Y8, Y8
-	VPADDD       Y6, Y8, Y8
-	VPSRLD       $0x10, Y8, Y8
-	VCMPPS       $0x03, Y6, Y6, Y6
-	VPOR         Y5, Y7, Y7
-	VBLENDVPS    Y6, Y7, Y8, Y8
-	VEXTRACTI128 $0x01, Y8, X6
-	VPACKUSDW    X6, X8, X6
-	VMOVNTDQ     X6, (AX)
-	ADDQ         $0x00000010, AX
-	ADDQ         $0x00000010, CX
-	SUBQ         $0x00000008, DX
-	JMP          applyBF16UpNTAVX2_by1
-
-applyBF16UpNTAVX2_by1_done:
+applyBF16UpNTAVX2_loop_done:
 	SFENCE
 	VZEROUPPER
 	RET
@@ -3034,91 +2836,56 @@ TEXT ·applyBF16ClampUpAVX2(SB), NOSPLIT, $0-64
 	MOVL         $0x3f000000, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Y4
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X5
 	VPBROADCASTD X5, Y5
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X6
 	VPBROADCASTD X6, Y6
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X7
 	VPBROADCASTD X7, Y7
 
-applyBF16ClampUpAVX2_by2:
-	CMPQ         DX, $0x00000010
-	JL           applyBF16ClampUpAVX2_by2_done
-	VPMOVZXWD    (CX), Y8
-	VPSLLD       $0x10, Y8, Y8
-	VPMOVZXWD    16(CX), Y9
-	VPSLLD       $0x10, Y9, Y9
-	VMINPS       Y8, Y1, Y8
-	VMAXPS       Y8, Y0, Y8
-	VMULPS       Y2, Y8, Y8
-	VADDPS       Y4, Y8, Y8
-	VROUNDPS     $0x01, Y8, Y8
-	VMULPS       Y3, Y8, Y8
-	VPSRLD       $0x10, Y8, Y10
-	VPAND        Y6, Y10, Y11
-	VPADDD       Y5, Y11, Y11
-	VPADDD       Y8, Y11, Y11
-	VPSRLD       $0x10, Y11, Y11
-	VCMPPS       $0x03, Y8, Y8, Y8
-	VPOR         Y7, Y10, Y10
-	VBLENDVPS    Y8, Y10, Y11, Y11
-	VEXTRACTI128 $0x01, Y11, X8
-	VPACKUSDW    X8, X11, X8
-	VMOVDQU      X8, (AX)
-	VMINPS       Y9, Y1, Y9
-	VMAXPS       Y9, Y0, Y9
-	VMULPS       Y2, Y9, Y9
-	VADDPS       Y4, Y9, Y9
-	VROUNDPS     $0x01, Y9, Y9
-	VMULPS       Y3, Y9, Y9
-	VPSRLD       $0x10, Y9, Y8
-	VPAND        Y6, Y8, Y10
-	VPADDD       Y5, Y10, Y10
-	VPADDD       Y9, Y10, Y10
-	VPSRLD       $0x10, Y10, Y10
-	VCMPPS       $0x03, Y9, Y9, Y9
-	VPOR         Y7, Y8, Y8
-	VBLENDVPS    Y9, Y8, Y10, Y10
-	VEXTRACTI128 $0x01, Y10, X8
-	VPACKUSDW    X8, X10, X8
-	VMOVDQU      X8, 16(AX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	SUBQ         $0x00000010, DX
-	JMP          applyBF16ClampUpAVX2_by2
+applyBF16ClampUpAVX2_loop:
+	CMPQ      DX, $0x00000010
+	JL        applyBF16ClampUpAVX2_loop_done
+	VMOVDQU   (CX), Y8
+	VPSLLD    $0x10, Y8, Y9
+	VPAND     Y5, Y8, Y8
+	VMINPS    Y9, Y1, Y9
+	VMAXPS    Y9, Y0, Y9
+	VMULPS    Y2, Y9, Y9
+	VADDPS    Y4, Y9, Y9
+	VROUNDPS  $0x01, Y9, Y9
+	VMULPS    Y3, Y9, Y9
+	VPSRLD    $0x10, Y9, Y10
+	VPAND     Y7, Y10, Y10
+	VPADDD    Y6, Y9, Y11
+	VPADDD    Y10, Y11, Y11
+	VCMPPS    $0x03, Y9, Y9, Y10
+	VBLENDVPS Y10, Y9, Y11, Y9
+	VMINPS    Y8, Y1, Y8
+	VMAXPS    Y8, Y0, Y8
+	VMULPS    Y2, Y8, Y8
+	VADDPS    Y4, Y8, Y8
+	VROUNDPS  $0x01, Y8, Y8
+	VMULPS    Y3, Y8, Y8
+	VPSRLD    $0x10, Y8, Y10
+	VPAND     Y7, Y10, Y10
+	VPADDD    Y6, Y8, Y11
+	VPADDD    Y10, Y11, Y11
+	VCMPPS    $0x03, Y8, Y8, Y10
+	VBLENDVPS Y10, Y8, Y11, Y8
+	VPSRLD    $0x10, Y9, Y9
+	VPAND     Y5, Y8, Y8
+	VPOR      Y8, Y9, Y9
+	VMOVDQU   Y9, (AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, CX
+	SUBQ      $0x00000010, DX
+	JMP       applyBF16ClampUpAVX2_loop
 
-applyBF16ClampUpAVX2_by2_done:
-applyBF16ClampUpAVX2_by1:
-	CMPQ         DX, $0x00000008
-	JL           applyBF16ClampUpAVX2_by1_done
-	VPMOVZXWD    (CX), Y8
-	VPSLLD       $0x10, Y8, Y8
-	VMINPS       Y8, Y1, Y8
-	VMAXPS       Y8, Y0, Y8
-	VMULPS       Y2, Y8, Y8
-	VADDPS       Y4, Y8, Y8
-	VROUNDPS     $0x01, Y8, Y8
-	VMULPS       Y3, Y8, Y8
-	VPSRLD       $0x10, Y8, Y9
-	VPAND        Y6, Y9, Y10
-	VPADDD       Y5, Y10, Y10
-	VPADDD       Y8, Y10, Y10
-	VPSRLD       $0x10, Y10, Y10
-	VCMPPS       $0x03, Y8, Y8, Y8
-	VPOR         Y7, Y9, Y9
-	VBLENDVPS    Y8, Y9, Y10, Y10
-	VEXTRACTI128 $0x01, Y10, X8
-	VPACKUSDW    X8, X10, X8
-	VMOVDQU      X8, (AX)
-	ADDQ         $0x00000010, AX
-	ADDQ         $0x00000010, CX
-	SUBQ         $0x00000008, DX
-	JMP          applyBF16ClampUpAVX2_by1
-
-applyBF16ClampUpAVX2_by1_done:
+applyBF16ClampUpAVX2_loop_done:
 	VZEROUPPER
 	RET
 
@@ -3139,91 +2906,56 @@ TEXT ·applyBF16ClampUpNTAVX2(SB), NOSPLIT, $0-64
 	MOVL         $0x3f000000, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Y4
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X5
 	VPBROADCASTD X5, Y5
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X6
 	VPBROADCASTD X6, Y6
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X7
 	VPBROADCASTD X7, Y7
 
-applyBF16ClampUpNTAVX2_by2:
-	CMPQ         DX, $0x00000010
-	JL           applyBF16ClampUpNTAVX2_by2_done
-	VPMOVZXWD    (CX), Y8
-	VPSLLD       $0x10, Y8, Y8
-	VPMOVZXWD    16(CX), Y9
-	VPSLLD       $0x10, Y9, Y9
-	VMINPS       Y8, Y1, Y8
-	VMAXPS       Y8, Y0, Y8
-	VMULPS       Y2, Y8, Y8
-	VADDPS       Y4, Y8, Y8
-	VROUNDPS     $0x01, Y8, Y8
-	VMULPS       Y3, Y8, Y8
-	VPSRLD       $0x10, Y8, Y10
-	VPAND        Y6, Y10, Y11
-	VPADDD       Y5, Y11, Y11
-	VPADDD       Y8, Y11, Y11
-	VPSRLD       $0x10, Y11, Y11
-	VCMPPS       $0x03, Y8, Y8, Y8
-	VPOR         Y7, Y10, Y10
-	VBLENDVPS    Y8, Y10, Y11, Y11
-	VEXTRACTI128 $0x01, Y11, X8
-	VPACKUSDW    X8, X11, X8
-	VMOVNTDQ     X8, (AX)
-	VMINPS       Y9, Y1, Y9
-	VMAXPS       Y9, Y0, Y9
-	VMULPS       Y2, Y9, Y9
-	VADDPS       Y4, Y9, Y9
-	VROUNDPS     $0x01, Y9, Y9
-	VMULPS       Y3, Y9, Y9
-	VPSRLD       $0x10, Y9, Y8
-	VPAND        Y6, Y8, Y10
-	VPADDD       Y5, Y10, Y10
-	VPADDD       Y9, Y10, Y10
-	VPSRLD       $0x10, Y10, Y10
-	VCMPPS       $0x03, Y9, Y9, Y9
-	VPOR         Y7, Y8, Y8
-	VBLENDVPS    Y9, Y8, Y10, Y10
-	VEXTRACTI128 $0x01, Y10, X8
-	VPACKUSDW    X8, X10, X8
-	VMOVNTDQ     X8, 16(AX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, CX
-	SUBQ         $0x00000010, DX
-	JMP          applyBF16ClampUpNTAVX2_by2
+applyBF16ClampUpNTAVX2_loop:
+	CMPQ      DX, $0x00000010
+	JL        applyBF16ClampUpNTAVX2_loop_done
+	VMOVDQU   (CX), Y8
+	VPSLLD    $0x10, Y8, Y9
+	VPAND     Y5, Y8, Y8
+	VMINPS    Y9, Y1, Y9
+	VMAXPS    Y9, Y0, Y9
+	VMULPS    Y2, Y9, Y9
+	VADDPS    Y4, Y9, Y9
+	VROUNDPS  $0x01, Y9, Y9
+	VMULPS    Y3, Y9, Y9
+	VPSRLD    $0x10, Y9, Y10
+	VPAND     Y7, Y10, Y10
+	VPADDD    Y6, Y9, Y11
+	VPADDD    Y10, Y11, Y11
+	VCMPPS    $0x03, Y9, Y9, Y10
+	VBLENDVPS Y10, Y9, Y11, Y9
+	VMINPS    Y8, Y1, Y8
+	VMAXPS    Y8, Y0, Y8
+	VMULPS    Y2, Y8, Y8
+	VADDPS    Y4, Y8, Y8
+	VROUNDPS  $0x01, Y8, Y8
+	VMULPS    Y3, Y8, Y8
+	VPSRLD    $0x10, Y8, Y10
+	VPAND     Y7, Y10, Y10
+	VPADDD    Y6, Y8, Y11
+	VPADDD    Y10, Y11, Y11
+	VCMPPS    $0x03, Y8, Y8, Y10
+	VBLENDVPS Y10, Y8, Y11, Y8
+	VPSRLD    $0x10, Y9, Y9
+	VPAND     Y5, Y8, Y8
+	VPOR      Y8, Y9, Y9
+	VMOVNTDQ  Y9, (AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, CX
+	SUBQ      $0x00000010, DX
+	JMP       applyBF16ClampUpNTAVX2_loop
 
-applyBF16ClampUpNTAVX2_by2_done:
-applyBF16ClampUpNTAVX2_by1:
-	CMPQ         DX, $0x00000008
-	JL           applyBF16ClampUpNTAVX2_by1_done
-	VPMOVZXWD    (CX), Y8
-	VPSLLD       $0x10, Y8, Y8
-	VMINPS       Y8, Y1, Y8
-	VMAXPS       Y8, Y0, Y8
-	VMULPS       Y2, Y8, Y8
-	VADDPS       Y4, Y8, Y8
-	VROUNDPS     $0x01, Y8, Y8
-	VMULPS       Y3, Y8, Y8
-	VPSRLD       $0x10, Y8, Y9
-	VPAND        Y6, Y9, Y10
-	VPADDD       Y5, Y10, Y10
-	VPADDD       Y8, Y10, Y10
-	VPSRLD       $0x10, Y10, Y10
-	VCMPPS       $0x03, Y8, Y8, Y8
-	VPOR         Y7, Y9, Y9
-	VBLENDVPS    Y8, Y9, Y10, Y10
-	VEXTRACTI128 $0x01, Y10, X8
-	VPACKUSDW    X8, X10, X8
-	VMOVNTDQ     X8, (AX)
-	ADDQ         $0x00000010, AX
-	ADDQ         $0x00000010, CX
-	SUBQ         $0x00000008, DX
-	JMP          applyBF16ClampUpNTAVX2_by1
-
-applyBF16ClampUpNTAVX2_by1_done:
+applyBF16ClampUpNTAVX2_loop_done:
 	SFENCE
 	VZEROUPPER
 	RET
@@ -5922,73 +5654,50 @@ TEXT ·applyBF16AVX512(SB), NOSPLIT, $0-64
 	VBROADCASTSS X0, Z0
 	MOVSS        inv+60(FP), X1
 	VBROADCASTSS X1, Z1
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X2
 	VPBROADCASTD X2, Z2
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X3
 	VPBROADCASTD X3, Z3
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Z4
+	MOVL         $0x00010000, BX
+	MOVD         BX, X5
+	VPBROADCASTD X5, Z5
 
-applyBF16AVX512_by2:
+applyBF16AVX512_loop:
 	CMPQ        DX, $0x00000020
-	JL          applyBF16AVX512_by2_done
-	VPMOVZXWD   (CX), Z5
-	VPSLLD      $0x10, Z5, Z5
-	VPMOVZXWD   32(CX), Z6
-	VPSLLD      $0x10, Z6, Z6
-	VMULPS      Z0, Z5, Z5
-	VRNDSCALEPS $0x00, Z5, Z5
-	VMULPS      Z1, Z5, Z5
-	VPSRLD      $0x10, Z5, Z7
-	VPANDD      Z3, Z7, Z8
-	VPADDD      Z2, Z8, Z8
-	VPADDD      Z5, Z8, Z8
-	VPSRLD      $0x10, Z8, Z8
-	VCMPPS      $0x03, Z5, Z5, K1
-	VPORD       Z4, Z7, K1, Z8
-	VPMOVDW     Z8, (AX)
+	JL          applyBF16AVX512_loop_done
+	VMOVDQU64   (CX), Z6
+	VPSLLD      $0x10, Z6, Z7
+	VPANDD      Z2, Z6, Z6
+	VMULPS      Z0, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMULPS      Z1, Z7, Z7
+	VCMPPS      $0x07, Z7, Z7, K1
+	VPTESTMD    Z5, Z7, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z3, Z7, K1, Z7
+	VPADDD      Z4, Z7, K2, Z7
 	VMULPS      Z0, Z6, Z6
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMULPS      Z1, Z6, Z6
-	VPSRLD      $0x10, Z6, Z5
-	VPANDD      Z3, Z5, Z7
-	VPADDD      Z2, Z7, Z7
-	VPADDD      Z6, Z7, Z7
+	VCMPPS      $0x07, Z6, Z6, K1
+	VPTESTMD    Z5, Z6, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z3, Z6, K1, Z6
+	VPADDD      Z4, Z6, K2, Z6
 	VPSRLD      $0x10, Z7, Z7
-	VCMPPS      $0x03, Z6, Z6, K1
-	VPORD       Z4, Z5, K1, Z7
-	VPMOVDW     Z7, 32(AX)
+	VPTERNLOGD  $0xf8, Z2, Z6, Z7
+	VMOVDQU64   Z7, (AX)
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         applyBF16AVX512_by2
+	JMP         applyBF16AVX512_loop
 
-applyBF16AVX512_by2_done:
-applyBF16AVX512_by1:
-	CMPQ        DX, $0x00000010
-	JL          applyBF16AVX512_by1_done
-	VPMOVZXWD   (CX), Z5
-	VPSLLD      $0x10, Z5, Z5
-	VMULPS      Z0, Z5, Z5
-	VRNDSCALEPS $0x00, Z5, Z5
-	VMULPS      Z1, Z5, Z5
-	VPSRLD      $0x10, Z5, Z6
-	VPANDD      Z3, Z6, Z7
-	VPADDD      Z2, Z7, Z7
-	VPADDD      Z5, Z7, Z7
-	VPSRLD      $0x10, Z7, Z7
-	VCMPPS      $0x03, Z5, Z5, K1
-	VPORD       Z4, Z6, K1, Z7
-	VPMOVDW     Z7, (AX)
-	ADDQ        $0x00000020, AX
-	ADDQ        $0x00000020, CX
-	SUBQ        $0x00000010, DX
-	JMP         applyBF16AVX512_by1
-
-applyBF16AVX512_by1_done:
+applyBF16AVX512_loop_done:
 	VZEROUPPER
 	RET
 
@@ -6002,76 +5711,50 @@ TEXT ·applyBF16NTAVX512(SB), NOSPLIT, $0-64
 	VBROADCASTSS X0, Z0
 	MOVSS        inv+60(FP), X1
 	VBROADCASTSS X1, Z1
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X2
 	VPBROADCASTD X2, Z2
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X3
 	VPBROADCASTD X3, Z3
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Z4
+	MOVL         $0x00010000, BX
+	MOVD         BX, X5
+	VPBROADCASTD X5, Z5
 
-applyBF16NTAVX512_by2:
+applyBF16NTAVX512_loop:
 	CMPQ        DX, $0x00000020
-	JL          applyBF16NTAVX512_by2_done
-	VPMOVZXWD   (CX), Z5
-	VPSLLD      $0x10, Z5, Z5
-	VPMOVZXWD   32(CX), Z6
-	VPSLLD      $0x10, Z6, Z6
-	VMULPS      Z0, Z5, Z5
-	VRNDSCALEPS $0x00, Z5, Z5
-	VMULPS      Z1, Z5, Z5
-	VPSRLD      $0x10, Z5, Z7
-	VPANDD      Z3, Z7, Z8
-	VPADDD      Z2, Z8, Z8
-	VPADDD      Z5, Z8, Z8
-	VPSRLD      $0x10, Z8, Z8
-	VCMPPS      $0x03, Z5, Z5, K1
-	VPORD       Z4, Z7, K1, Z8
-	VPMOVDW     Z8, Y5
-	VMOVNTDQ    Y5, (AX)
+	JL          applyBF16NTAVX512_loop_done
+	VMOVDQU64   (CX), Z6
+	VPSLLD      $0x10, Z6, Z7
+	VPANDD      Z2, Z6, Z6
+	VMULPS      Z0, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMULPS      Z1, Z7, Z7
+	VCMPPS      $0x07, Z7, Z7, K1
+	VPTESTMD    Z5, Z7, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z3, Z7, K1, Z7
+	VPADDD      Z4, Z7, K2, Z7
 	VMULPS      Z0, Z6, Z6
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMULPS      Z1, Z6, Z6
-	VPSRLD      $0x10, Z6, Z5
-	VPANDD      Z3, Z5, Z7
-	VPADDD      Z2, Z7, Z7
-	VPADDD      Z6, Z7, Z7
+	VCMPPS      $0x07, Z6, Z6, K1
+	VPTESTMD    Z5, Z6, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z3, Z6, K1, Z6
+	VPADDD      Z4, Z6, K2, Z6
 	VPSRLD      $0x10, Z7, Z7
-	VCMPPS      $0x03, Z6, Z6, K1
-	VPORD       Z4, Z5, K1, Z7
-	VPMOVDW     Z7, Y5
-	VMOVNTDQ    Y5, 32(AX)
+	VPTERNLOGD  $0xf8, Z2, Z6, Z7
+	VMOVNTDQ    Z7, (AX)
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         applyBF16NTAVX512_by2
+	JMP         applyBF16NTAVX512_loop
 
-applyBF16NTAVX512_by2_done:
-applyBF16NTAVX512_by1:
-	CMPQ        DX, $0x00000010
-	JL          applyBF16NTAVX512_by1_done
-	VPMOVZXWD   (CX), Z5
-	VPSLLD      $0x10, Z5, Z5
-	VMULPS      Z0, Z5, Z5
-	VRNDSCALEPS $0x00, Z5, Z5
-	VMULPS      Z1, Z5, Z5
-	VPSRLD      $0x10, Z5, Z6
-	VPANDD      Z3, Z6, Z7
-	VPADDD      Z2, Z7, Z7
-	VPADDD      Z5, Z7, Z7
-	VPSRLD      $0x10, Z7, Z7
-	VCMPPS      $0x03, Z5, Z5, K1
-	VPORD       Z4, Z6, K1, Z7
-	VPMOVDW     Z7, Y5
-	VMOVNTDQ    Y5, (AX)
-	ADDQ        $0x00000020, AX
-	ADDQ        $0x00000020, CX
-	SUBQ        $0x00000010, DX
-	JMP         applyBF16NTAVX512_by1
-
-applyBF16NTAVX512_by1_done:
+applyBF16NTAVX512_loop_done:
 	SFENCE
 	VZEROUPPER
 	RET
@@ -6090,79 +5773,54 @@ TEXT ·applyBF16ClampAVX512(SB), NOSPLIT, $0-64
 	VBROADCASTSS X2, Z2
 	MOVSS        inv+60(FP), X3
 	VBROADCASTSS X3, Z3
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Z4
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X5
 	VPBROADCASTD X5, Z5
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X6
 	VPBROADCASTD X6, Z6
+	MOVL         $0x00010000, BX
+	MOVD         BX, X7
+	VPBROADCASTD X7, Z7
 
-applyBF16ClampAVX512_by2:
+applyBF16ClampAVX512_loop:
 	CMPQ        DX, $0x00000020
-	JL          applyBF16ClampAVX512_by2_done
-	VPMOVZXWD   (CX), Z7
-	VPSLLD      $0x10, Z7, Z7
-	VPMOVZXWD   32(CX), Z8
-	VPSLLD      $0x10, Z8, Z8
-	VMINPS      Z7, Z1, Z7
-	VMAXPS      Z7, Z0, Z7
-	VMULPS      Z2, Z7, Z7
-	VRNDSCALEPS $0x00, Z7, Z7
-	VMULPS      Z3, Z7, Z7
-	VPSRLD      $0x10, Z7, Z9
-	VPANDD      Z5, Z9, Z10
-	VPADDD      Z4, Z10, Z10
-	VPADDD      Z7, Z10, Z10
-	VPSRLD      $0x10, Z10, Z10
-	VCMPPS      $0x03, Z7, Z7, K1
-	VPORD       Z6, Z9, K1, Z10
-	VPMOVDW     Z10, (AX)
+	JL          applyBF16ClampAVX512_loop_done
+	VMOVDQU64   (CX), Z8
+	VPSLLD      $0x10, Z8, Z9
+	VPANDD      Z4, Z8, Z8
+	VMINPS      Z9, Z1, Z9
+	VMAXPS      Z9, Z0, Z9
+	VMULPS      Z2, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMULPS      Z3, Z9, Z9
+	VCMPPS      $0x07, Z9, Z9, K1
+	VPTESTMD    Z7, Z9, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z5, Z9, K1, Z9
+	VPADDD      Z6, Z9, K2, Z9
 	VMINPS      Z8, Z1, Z8
 	VMAXPS      Z8, Z0, Z8
 	VMULPS      Z2, Z8, Z8
 	VRNDSCALEPS $0x00, Z8, Z8
 	VMULPS      Z3, Z8, Z8
-	VPSRLD      $0x10, Z8, Z7
-	VPANDD      Z5, Z7, Z9
-	VPADDD      Z4, Z9, Z9
-	VPADDD      Z8, Z9, Z9
+	VCMPPS      $0x07, Z8, Z8, K1
+	VPTESTMD    Z7, Z8, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z5, Z8, K1, Z8
+	VPADDD      Z6, Z8, K2, Z8
 	VPSRLD      $0x10, Z9, Z9
-	VCMPPS      $0x03, Z8, Z8, K1
-	VPORD       Z6, Z7, K1, Z9
-	VPMOVDW     Z9, 32(AX)
+	VPTERNLOGD  $0xf8, Z4, Z8, Z9
+	VMOVDQU64   Z9, (AX)
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         applyBF16ClampAVX512_by2
+	JMP         applyBF16ClampAVX512_loop
 
-applyBF16ClampAVX512_by2_done:
-applyBF16ClampAVX512_by1:
-	CMPQ        DX, $0x00000010
-	JL          applyBF16ClampAVX512_by1_done
-	VPMOVZXWD   (CX), Z7
-	VPSLLD      $0x10, Z7, Z7
-	VMINPS      Z7, Z1, Z7
-	VMAXPS      Z7, Z0, Z7
-	VMULPS      Z2, Z7, Z7
-	VRNDSCALEPS $0x00, Z7, Z7
-	VMULPS      Z3, Z7, Z7
-	VPSRLD      $0x10, Z7, Z8
-	VPANDD      Z5, Z8, Z9
-	VPADDD      Z4, Z9, Z9
-	VPADDD      Z7, Z9, Z9
-	VPSRLD      $0x10, Z9, Z9
-	VCMPPS      $0x03, Z7, Z7, K1
-	VPORD       Z6, Z8, K1, Z9
-	VPMOVDW     Z9, (AX)
-	ADDQ        $0x00000020, AX
-	ADDQ        $0x00000020, CX
-	SUBQ        $0x00000010, DX
-	JMP         applyBF16ClampAVX512_by1
-
-applyBF16ClampAVX512_by1_done:
+applyBF16ClampAVX512_loop_done:
 	VZEROUPPER
 	RET
 
@@ -6180,82 +5838,54 @@ TEXT ·applyBF16ClampNTAVX512(SB), NOSPLIT, $0-64
 	VBROADCASTSS X2, Z2
 	MOVSS        inv+60(FP), X3
 	VBROADCASTSS X3, Z3
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Z4
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X5
 	VPBROADCASTD X5, Z5
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X6
 	VPBROADCASTD X6, Z6
+	MOVL         $0x00010000, BX
+	MOVD         BX, X7
+	VPBROADCASTD X7, Z7
 
-applyBF16ClampNTAVX512_by2:
+applyBF16ClampNTAVX512_loop:
 	CMPQ        DX, $0x00000020
-	JL          applyBF16ClampNTAVX512_by2_done
-	VPMOVZXWD   (CX), Z7
-	VPSLLD      $0x10, Z7, Z7
-	VPMOVZXWD   32(CX), Z8
-	VPSLLD      $0x10, Z8, Z8
-	VMINPS      Z7, Z1, Z7
-	VMAXPS      Z7, Z0, Z7
-	VMULPS      Z2, Z7, Z7
-	VRNDSCALEPS $0x00, Z7, Z7
-	VMULPS      Z3, Z7, Z7
-	VPSRLD      $0x10, Z7, Z9
-	VPANDD      Z5, Z9, Z10
-	VPADDD      Z4, Z10, Z10
-	VPADDD      Z7, Z10, Z10
-	VPSRLD      $0x10, Z10, Z10
-	VCMPPS      $0x03, Z7, Z7, K1
-	VPORD       Z6, Z9, K1, Z10
-	VPMOVDW     Z10, Y7
-	VMOVNTDQ    Y7, (AX)
+	JL          applyBF16ClampNTAVX512_loop_done
+	VMOVDQU64   (CX), Z8
+	VPSLLD      $0x10, Z8, Z9
+	VPANDD      Z4, Z8, Z8
+	VMINPS      Z9, Z1, Z9
+	VMAXPS      Z9, Z0, Z9
+	VMULPS      Z2, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMULPS      Z3, Z9, Z9
+	VCMPPS      $0x07, Z9, Z9, K1
+	VPTESTMD    Z7, Z9, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z5, Z9, K1, Z9
+	VPADDD      Z6, Z9, K2, Z9
 	VMINPS      Z8, Z1, Z8
 	VMAXPS      Z8, Z0, Z8
 	VMULPS      Z2, Z8, Z8
 	VRNDSCALEPS $0x00, Z8, Z8
 	VMULPS      Z3, Z8, Z8
-	VPSRLD      $0x10, Z8, Z7
-	VPANDD      Z5, Z7, Z9
-	VPADDD      Z4, Z9, Z9
-	VPADDD      Z8, Z9, Z9
+	VCMPPS      $0x07, Z8, Z8, K1
+	VPTESTMD    Z7, Z8, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z5, Z8, K1, Z8
+	VPADDD      Z6, Z8, K2, Z8
 	VPSRLD      $0x10, Z9, Z9
-	VCMPPS      $0x03, Z8, Z8, K1
-	VPORD       Z6, Z7, K1, Z9
-	VPMOVDW     Z9, Y7
-	VMOVNTDQ    Y7, 32(AX)
+	VPTERNLOGD  $0xf8, Z4, Z8, Z9
+	VMOVNTDQ    Z9, (AX)
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         applyBF16ClampNTAVX512_by2
+	JMP         applyBF16ClampNTAVX512_loop
 
-applyBF16ClampNTAVX512_by2_done:
-applyBF16ClampNTAVX512_by1:
-	CMPQ        DX, $0x00000010
-	JL          applyBF16ClampNTAVX512_by1_done
-	VPMOVZXWD   (CX), Z7
-	VPSLLD      $0x10, Z7, Z7
-	VMINPS      Z7, Z1, Z7
-	VMAXPS      Z7, Z0, Z7
-	VMULPS      Z2, Z7, Z7
-	VRNDSCALEPS $0x00, Z7, Z7
-	VMULPS      Z3, Z7, Z7
-	VPSRLD      $0x10, Z7, Z8
-	VPANDD      Z5, Z8, Z9
-	VPADDD      Z4, Z9, Z9
-	VPADDD      Z7, Z9, Z9
-	VPSRLD      $0x10, Z9, Z9
-	VCMPPS      $0x03, Z7, Z7, K1
-	VPORD       Z6, Z8, K1, Z9
-	VPMOVDW     Z9, Y7
-	VMOVNTDQ    Y7, (AX)
-	ADDQ        $0x00000020, AX
-	ADDQ        $0x00000020, CX
-	SUBQ        $0x00000010, DX
-	JMP         applyBF16ClampNTAVX512_by1
-
-applyBF16ClampNTAVX512_by1_done:
+applyBF16ClampNTAVX512_loop_done:
 	SFENCE
 	VZEROUPPER
 	RET
@@ -6273,76 +5903,52 @@ TEXT ·applyBF16UpAVX512(SB), NOSPLIT, $0-64
 	MOVL         $0x3f000000, BX
 	MOVD         BX, X2
 	VPBROADCASTD X2, Z2
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X3
 	VPBROADCASTD X3, Z3
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Z4
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X5
 	VPBROADCASTD X5, Z5
+	MOVL         $0x00010000, BX
+	MOVD         BX, X6
+	VPBROADCASTD X6, Z6
 
-applyBF16UpAVX512_by2:
+applyBF16UpAVX512_loop:
 	CMPQ        DX, $0x00000020
-	JL          applyBF16UpAVX512_by2_done
-	VPMOVZXWD   (CX), Z6
-	VPSLLD      $0x10, Z6, Z6
-	VPMOVZXWD   32(CX), Z7
-	VPSLLD      $0x10, Z7, Z7
-	VMULPS      Z0, Z6, Z6
-	VADDPS      Z2, Z6, Z6
-	VRNDSCALEPS $0x01, Z6, Z6
-	VMULPS      Z1, Z6, Z6
-	VPSRLD      $0x10, Z6, Z8
-	VPANDD      Z4, Z8, Z9
-	VPADDD      Z3, Z9, Z9
-	VPADDD      Z6, Z9, Z9
-	VPSRLD      $0x10, Z9, Z9
-	VCMPPS      $0x03, Z6, Z6, K1
-	VPORD       Z5, Z8, K1, Z9
-	VPMOVDW     Z9, (AX)
+	JL          applyBF16UpAVX512_loop_done
+	VMOVDQU64   (CX), Z7
+	VPSLLD      $0x10, Z7, Z8
+	VPANDD      Z3, Z7, Z7
+	VMULPS      Z0, Z8, Z8
+	VADDPS      Z2, Z8, Z8
+	VRNDSCALEPS $0x01, Z8, Z8
+	VMULPS      Z1, Z8, Z8
+	VCMPPS      $0x07, Z8, Z8, K1
+	VPTESTMD    Z6, Z8, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z4, Z8, K1, Z8
+	VPADDD      Z5, Z8, K2, Z8
 	VMULPS      Z0, Z7, Z7
 	VADDPS      Z2, Z7, Z7
 	VRNDSCALEPS $0x01, Z7, Z7
 	VMULPS      Z1, Z7, Z7
-	VPSRLD      $0x10, Z7, Z6
-	VPANDD      Z4, Z6, Z8
-	VPADDD      Z3, Z8, Z8
-	VPADDD      Z7, Z8, Z8
+	VCMPPS      $0x07, Z7, Z7, K1
+	VPTESTMD    Z6, Z7, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z4, Z7, K1, Z7
+	VPADDD      Z5, Z7, K2, Z7
 	VPSRLD      $0x10, Z8, Z8
-	VCMPPS      $0x03, Z7, Z7, K1
-	VPORD       Z5, Z6, K1, Z8
-	VPMOVDW     Z8, 32(AX)
+	VPTERNLOGD  $0xf8, Z3, Z7, Z8
+	VMOVDQU64   Z8, (AX)
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         applyBF16UpAVX512_by2
+	JMP         applyBF16UpAVX512_loop
 
-applyBF16UpAVX512_by2_done:
-applyBF16UpAVX512_by1:
-	CMPQ        DX, $0x00000010
-	JL          applyBF16UpAVX512_by1_done
-	VPMOVZXWD   (CX), Z6
-	VPSLLD      $0x10, Z6, Z6
-	VMULPS      Z0, Z6, Z6
-	VADDPS      Z2, Z6, Z6
-	VRNDSCALEPS $0x01, Z6, Z6
-	VMULPS      Z1, Z6, Z6
-	VPSRLD      $0x10, Z6, Z7
-	VPANDD      Z4, Z7, Z8
-	VPADDD      Z3, Z8, Z8
-	VPADDD      Z6, Z8, Z8
-	VPSRLD      $0x10, Z8, Z8
-	VCMPPS      $0x03, Z6, Z6, K1
-	VPORD       Z5, Z7, K1, Z8
-	VPMOVDW     Z8, (AX)
-	ADDQ        $0x00000020, AX
-	ADDQ        $0x00000020, CX
-	SUBQ        $0x00000010, DX
-	JMP         applyBF16UpAVX512_by1
-
-applyBF16UpAVX512_by1_done:
+applyBF16UpAVX512_loop_done:
 	VZEROUPPER
 	RET
 
@@ -6359,79 +5965,52 @@ TEXT ·applyBF16UpNTAVX512(SB), NOSPLIT, $0-64
 	MOVL         $0x3f000000, BX
 	MOVD         BX, X2
 	VPBROADCASTD X2, Z2
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X3
 	VPBROADCASTD X3, Z3
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Z4
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X5
 	VPBROADCASTD X5, Z5
+	MOVL         $0x00010000, BX
+	MOVD         BX, X6
+	VPBROADCASTD X6, Z6
 
-applyBF16UpNTAVX512_by2:
+applyBF16UpNTAVX512_loop:
 	CMPQ        DX, $0x00000020
-	JL          applyBF16UpNTAVX512_by2_done
-	VPMOVZXWD   (CX), Z6
-	VPSLLD      $0x10, Z6, Z6
-	VPMOVZXWD   32(CX), Z7
-	VPSLLD      $0x10, Z7, Z7
-	VMULPS      Z0, Z6, Z6
-	VADDPS      Z2, Z6, Z6
-	VRNDSCALEPS $0x01, Z6, Z6
-	VMULPS      Z1, Z6, Z6
-	VPSRLD      $0x10, Z6, Z8
-	VPANDD      Z4, Z8, Z9
-	VPADDD      Z3, Z9, Z9
-	VPADDD      Z6, Z9, Z9
-	VPSRLD      $0x10, Z9, Z9
-	VCMPPS      $0x03, Z6, Z6, K1
-	VPORD       Z5, Z8, K1, Z9
-	VPMOVDW     Z9, Y6
-	VMOVNTDQ    Y6, (AX)
+	JL          applyBF16UpNTAVX512_loop_done
+	VMOVDQU64   (CX), Z7
+	VPSLLD      $0x10, Z7, Z8
+	VPANDD      Z3, Z7, Z7
+	VMULPS      Z0, Z8, Z8
+	VADDPS      Z2, Z8, Z8
+	VRNDSCALEPS $0x01, Z8, Z8
+	VMULPS      Z1, Z8, Z8
+	VCMPPS      $0x07, Z8, Z8, K1
+	VPTESTMD    Z6, Z8, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z4, Z8, K1, Z8
+	VPADDD      Z5, Z8, K2, Z8
 	VMULPS      Z0, Z7, Z7
 	VADDPS      Z2, Z7, Z7
 	VRNDSCALEPS $0x01, Z7, Z7
 	VMULPS      Z1, Z7, Z7
-	VPSRLD      $0x10, Z7, Z6
-	VPANDD      Z4, Z6, Z8
-	VPADDD      Z3, Z8, Z8
-	VPADDD      Z7, Z8, Z8
+	VCMPPS      $0x07, Z7, Z7, K1
+	VPTESTMD    Z6, Z7, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z4, Z7, K1, Z7
+	VPADDD      Z5, Z7, K2, Z7
 	VPSRLD      $0x10, Z8, Z8
-	VCMPPS      $0x03, Z7, Z7, K1
-	VPORD       Z5, Z6, K1, Z8
-	VPMOVDW     Z8, Y6
-	VMOVNTDQ    Y6, 32(AX)
+	VPTERNLOGD  $0xf8, Z3, Z7, Z8
+	VMOVNTDQ    Z8, (AX)
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         applyBF16UpNTAVX512_by2
+	JMP         applyBF16UpNTAVX512_loop
 
-applyBF16UpNTAVX512_by2_done:
-applyBF16UpNTAVX512_by1:
-	CMPQ        DX, $0x00000010
-	JL          applyBF16UpNTAVX512_by1_done
-	VPMOVZXWD   (CX), Z6
-	VPSLLD      $0x10, Z6, Z6
-	VMULPS      Z0, Z6, Z6
-	VADDPS      Z2, Z6, Z6
-	VRNDSCALEPS $0x01, Z6, Z6
-	VMULPS      Z1, Z6, Z6
-	VPSRLD      $0x10, Z6, Z7
-	VPANDD      Z4, Z7, Z8
-	VPADDD      Z3, Z8, Z8
-	VPADDD      Z6, Z8, Z8
-	VPSRLD      $0x10, Z8, Z8
-	VCMPPS      $0x03, Z6, Z6, K1
-	VPORD       Z5, Z7, K1, Z8
-	VPMOVDW     Z8, Y6
-	VMOVNTDQ    Y6, (AX)
-	ADDQ        $0x00000020, AX
-	ADDQ        $0x00000020, CX
-	SUBQ        $0x00000010, DX
-	JMP         applyBF16UpNTAVX512_by1
-
-applyBF16UpNTAVX512_by1_done:
+applyBF16UpNTAVX512_loop_done:
 	SFENCE
 	VZEROUPPER
 	RET
@@ -6453,82 +6032,56 @@ TEXT ·applyBF16ClampUpAVX512(SB), NOSPLIT, $0-64
 	MOVL         $0x3f000000, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Z4
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X5
 	VPBROADCASTD X5, Z5
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X6
 	VPBROADCASTD X6, Z6
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X7
 	VPBROADCASTD X7, Z7
+	MOVL         $0x00010000, BX
+	MOVD         BX, X8
+	VPBROADCASTD X8, Z8
 
-applyBF16ClampUpAVX512_by2:
+applyBF16ClampUpAVX512_loop:
 	CMPQ        DX, $0x00000020
-	JL          applyBF16ClampUpAVX512_by2_done
-	VPMOVZXWD   (CX), Z8
-	VPSLLD      $0x10, Z8, Z8
-	VPMOVZXWD   32(CX), Z9
-	VPSLLD      $0x10, Z9, Z9
-	VMINPS      Z8, Z1, Z8
-	VMAXPS      Z8, Z0, Z8
-	VMULPS      Z2, Z8, Z8
-	VADDPS      Z4, Z8, Z8
-	VRNDSCALEPS $0x01, Z8, Z8
-	VMULPS      Z3, Z8, Z8
-	VPSRLD      $0x10, Z8, Z10
-	VPANDD      Z6, Z10, Z11
-	VPADDD      Z5, Z11, Z11
-	VPADDD      Z8, Z11, Z11
-	VPSRLD      $0x10, Z11, Z11
-	VCMPPS      $0x03, Z8, Z8, K1
-	VPORD       Z7, Z10, K1, Z11
-	VPMOVDW     Z11, (AX)
+	JL          applyBF16ClampUpAVX512_loop_done
+	VMOVDQU64   (CX), Z9
+	VPSLLD      $0x10, Z9, Z10
+	VPANDD      Z5, Z9, Z9
+	VMINPS      Z10, Z1, Z10
+	VMAXPS      Z10, Z0, Z10
+	VMULPS      Z2, Z10, Z10
+	VADDPS      Z4, Z10, Z10
+	VRNDSCALEPS $0x01, Z10, Z10
+	VMULPS      Z3, Z10, Z10
+	VCMPPS      $0x07, Z10, Z10, K1
+	VPTESTMD    Z8, Z10, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z6, Z10, K1, Z10
+	VPADDD      Z7, Z10, K2, Z10
 	VMINPS      Z9, Z1, Z9
 	VMAXPS      Z9, Z0, Z9
 	VMULPS      Z2, Z9, Z9
 	VADDPS      Z4, Z9, Z9
 	VRNDSCALEPS $0x01, Z9, Z9
 	VMULPS      Z3, Z9, Z9
-	VPSRLD      $0x10, Z9, Z8
-	VPANDD      Z6, Z8, Z10
-	VPADDD      Z5, Z10, Z10
-	VPADDD      Z9, Z10, Z10
+	VCMPPS      $0x07, Z9, Z9, K1
+	VPTESTMD    Z8, Z9, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z6, Z9, K1, Z9
+	VPADDD      Z7, Z9, K2, Z9
 	VPSRLD      $0x10, Z10, Z10
-	VCMPPS      $0x03, Z9, Z9, K1
-	VPORD       Z7, Z8, K1, Z10
-	VPMOVDW     Z10, 32(AX)
+	VPTERNLOGD  $0xf8, Z5, Z9, Z10
+	VMOVDQU64   Z10, (AX)
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         applyBF16ClampUpAVX512_by2
+	JMP         applyBF16ClampUpAVX512_loop
 
-applyBF16ClampUpAVX512_by2_done:
-applyBF16ClampUpAVX512_by1:
-	CMPQ        DX, $0x00000010
-	JL          applyBF16ClampUpAVX512_by1_done
-	VPMOVZXWD   (CX), Z8
-	VPSLLD      $0x10, Z8, Z8
-	VMINPS      Z8, Z1, Z8
-	VMAXPS      Z8, Z0, Z8
-	VMULPS      Z2, Z8, Z8
-	VADDPS      Z4, Z8, Z8
-	VRNDSCALEPS $0x01, Z8, Z8
-	VMULPS      Z3, Z8, Z8
-	VPSRLD      $0x10, Z8, Z9
-	VPANDD      Z6, Z9, Z10
-	VPADDD      Z5, Z10, Z10
-	VPADDD      Z8, Z10, Z10
-	VPSRLD      $0x10, Z10, Z10
-	VCMPPS      $0x03, Z8, Z8, K1
-	VPORD       Z7, Z9, K1, Z10
-	VPMOVDW     Z10, (AX)
-	ADDQ        $0x00000020, AX
-	ADDQ        $0x00000020, CX
-	SUBQ        $0x00000010, DX
-	JMP         applyBF16ClampUpAVX512_by1
-
-applyBF16ClampUpAVX512_by1_done:
+applyBF16ClampUpAVX512_loop_done:
 	VZEROUPPER
 	RET
 
@@ -6549,85 +6102,56 @@ TEXT ·applyBF16ClampUpNTAVX512(SB), NOSPLIT, $0-64
 	MOVL         $0x3f000000, BX
 	MOVD         BX, X4
 	VPBROADCASTD X4, Z4
-	MOVL         $0x00007fff, BX
+	MOVL         $0xffff0000, BX
 	MOVD         BX, X5
 	VPBROADCASTD X5, Z5
-	MOVL         $0x00000001, BX
+	MOVL         $0x00007fff, BX
 	MOVD         BX, X6
 	VPBROADCASTD X6, Z6
-	MOVL         $0x00000040, BX
+	MOVL         $0x00000001, BX
 	MOVD         BX, X7
 	VPBROADCASTD X7, Z7
+	MOVL         $0x00010000, BX
+	MOVD         BX, X8
+	VPBROADCASTD X8, Z8
 
-applyBF16ClampUpNTAVX512_by2:
+applyBF16ClampUpNTAVX512_loop:
 	CMPQ        DX, $0x00000020
-	JL          applyBF16ClampUpNTAVX512_by2_done
-	VPMOVZXWD   (CX), Z8
-	VPSLLD      $0x10, Z8, Z8
-	VPMOVZXWD   32(CX), Z9
-	VPSLLD      $0x10, Z9, Z9
-	VMINPS      Z8, Z1, Z8
-	VMAXPS      Z8, Z0, Z8
-	VMULPS      Z2, Z8, Z8
-	VADDPS      Z4, Z8, Z8
-	VRNDSCALEPS $0x01, Z8, Z8
-	VMULPS      Z3, Z8, Z8
-	VPSRLD      $0x10, Z8, Z10
-	VPANDD      Z6, Z10, Z11
-	VPADDD      Z5, Z11, Z11
-	VPADDD      Z8, Z11, Z11
-	VPSRLD      $0x10, Z11, Z11
-	VCMPPS      $0x03, Z8, Z8, K1
-	VPORD       Z7, Z10, K1, Z11
-	VPMOVDW     Z11, Y8
-	VMOVNTDQ    Y8, (AX)
+	JL          applyBF16ClampUpNTAVX512_loop_done
+	VMOVDQU64   (CX), Z9
+	VPSLLD      $0x10, Z9, Z10
+	VPANDD      Z5, Z9, Z9
+	VMINPS      Z10, Z1, Z10
+	VMAXPS      Z10, Z0, Z10
+	VMULPS      Z2, Z10, Z10
+	VADDPS      Z4, Z10, Z10
+	VRNDSCALEPS $0x01, Z10, Z10
+	VMULPS      Z3, Z10, Z10
+	VCMPPS      $0x07, Z10, Z10, K1
+	VPTESTMD    Z8, Z10, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z6, Z10, K1, Z10
+	VPADDD      Z7, Z10, K2, Z10
 	VMINPS      Z9, Z1, Z9
 	VMAXPS      Z9, Z0, Z9
 	VMULPS      Z2, Z9, Z9
 	VADDPS      Z4, Z9, Z9
 	VRNDSCALEPS $0x01, Z9, Z9
 	VMULPS      Z3, Z9, Z9
-	VPSRLD      $0x10, Z9, Z8
-	VPANDD      Z6, Z8, Z10
-	VPADDD      Z5, Z10, Z10
-	VPADDD      Z9, Z10, Z10
+	VCMPPS      $0x07, Z9, Z9, K1
+	VPTESTMD    Z8, Z9, K2
+	KANDW       K1, K2, K2
+	VPADDD      Z6, Z9, K1, Z9
+	VPADDD      Z7, Z9, K2, Z9
 	VPSRLD      $0x10, Z10, Z10
-	VCMPPS      $0x03, Z9, Z9, K1
-	VPORD       Z7, Z8, K1, Z10
-	VPMOVDW     Z10, Y8
-	VMOVNTDQ    Y8, 32(AX)
+	VPTERNLOGD  $0xf8, Z5, Z9, Z10
+	VMOVNTDQ    Z10, (AX)
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         applyBF16ClampUpNTAVX512_by2
+	JMP         applyBF16ClampUpNTAVX512_loop
 
-applyBF16ClampUpNTAVX512_by2_done:
-applyBF16ClampUpNTAVX512_by1:
-	CMPQ        DX, $0x00000010
-	JL          applyBF16ClampUpNTAVX512_by1_done
-	VPMOVZXWD   (CX), Z8
-	VPSLLD      $0x10, Z8, Z8
-	VMINPS      Z8, Z1, Z8
-	VMAXPS      Z8, Z0, Z8
-	VMULPS      Z2, Z8, Z8
-	VADDPS      Z4, Z8, Z8
-	VRNDSCALEPS $0x01, Z8, Z8
-	VMULPS      Z3, Z8, Z8
-	VPSRLD      $0x10, Z8, Z9
-	VPANDD      Z6, Z9, Z10
-	VPADDD      Z5, Z10, Z10
-	VPADDD      Z8, Z10, Z10
-	VPSRLD      $0x10, Z10, Z10
-	VCMPPS      $0x03, Z8, Z8, K1
-	VPORD       Z7, Z9, K1, Z10
-	VPMOVDW     Z10, Y8
-	VMOVNTDQ    Y8, (AX)
-	ADDQ        $0x00000020, AX
-	ADDQ        $0x00000020, CX
-	SUBQ        $0x00000010, DX
-	JMP         applyBF16ClampUpNTAVX512_by1
-
-applyBF16ClampUpNTAVX512_by1_done:
+applyBF16ClampUpNTAVX512_loop_done:
 	SFENCE
 	VZEROUPPER
 	RET

@@ -332,58 +332,58 @@ func narrowF16AVX2(dst []uint16, src []float32)
 //go:noescape
 func minMaxEachBF16AVX2(lo []float32, hi []float32, src []uint16)
 
-// applyBF16AVX2 is applyBFloat16 over the first len(src) &^ 7 elements of
+// applyBF16AVX2 is applyBFloat16 over the first len(src) &^ 15 elements of
 // src, rounding half to even, computed in float32.
 //
 //go:noescape
 func applyBF16AVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
-// applyBF16NTAVX2 is applyBFloat16 over the first len(src) &^ 7 elements of
+// applyBF16NTAVX2 is applyBFloat16 over the first len(src) &^ 15 elements of
 // src, rounding half to even, computed in float32.
 // It stores with non-temporal moves, which write dst to memory without
-// reading it into the cache first: dst must be aligned to 16 bytes.
+// reading it into the cache first: dst must be aligned to 32 bytes.
 //
 //go:noescape
 func applyBF16NTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
-// applyBF16ClampAVX2 is applyBFloat16 over the first len(src) &^ 7 elements of
+// applyBF16ClampAVX2 is applyBFloat16 over the first len(src) &^ 15 elements of
 // src, clamping to [min, max] first, rounding half to even, computed in float32.
 //
 //go:noescape
 func applyBF16ClampAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
-// applyBF16ClampNTAVX2 is applyBFloat16 over the first len(src) &^ 7 elements of
+// applyBF16ClampNTAVX2 is applyBFloat16 over the first len(src) &^ 15 elements of
 // src, clamping to [min, max] first, rounding half to even, computed in float32.
 // It stores with non-temporal moves, which write dst to memory without
-// reading it into the cache first: dst must be aligned to 16 bytes.
+// reading it into the cache first: dst must be aligned to 32 bytes.
 //
 //go:noescape
 func applyBF16ClampNTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
-// applyBF16UpAVX2 is applyBFloat16 over the first len(src) &^ 7 elements of
+// applyBF16UpAVX2 is applyBFloat16 over the first len(src) &^ 15 elements of
 // src, rounding half up (floor(z+0.5)), computed in float32.
 //
 //go:noescape
 func applyBF16UpAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
-// applyBF16UpNTAVX2 is applyBFloat16 over the first len(src) &^ 7 elements of
+// applyBF16UpNTAVX2 is applyBFloat16 over the first len(src) &^ 15 elements of
 // src, rounding half up (floor(z+0.5)), computed in float32.
 // It stores with non-temporal moves, which write dst to memory without
-// reading it into the cache first: dst must be aligned to 16 bytes.
+// reading it into the cache first: dst must be aligned to 32 bytes.
 //
 //go:noescape
 func applyBF16UpNTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
-// applyBF16ClampUpAVX2 is applyBFloat16 over the first len(src) &^ 7 elements of
+// applyBF16ClampUpAVX2 is applyBFloat16 over the first len(src) &^ 15 elements of
 // src, clamping to [min, max] first, rounding half up (floor(z+0.5)), computed in float32.
 //
 //go:noescape
 func applyBF16ClampUpAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
-// applyBF16ClampUpNTAVX2 is applyBFloat16 over the first len(src) &^ 7 elements of
+// applyBF16ClampUpNTAVX2 is applyBFloat16 over the first len(src) &^ 15 elements of
 // src, clamping to [min, max] first, rounding half up (floor(z+0.5)), computed in float32.
 // It stores with non-temporal moves, which write dst to memory without
-// reading it into the cache first: dst must be aligned to 16 bytes.
+// reading it into the cache first: dst must be aligned to 32 bytes.
 //
 //go:noescape
 func applyBF16ClampUpNTAVX2(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
@@ -753,58 +753,58 @@ func narrowF16AVX512(dst []uint16, src []float32)
 //go:noescape
 func minMaxEachBF16AVX512(lo []float32, hi []float32, src []uint16)
 
-// applyBF16AVX512 is applyBFloat16 over the first len(src) &^ 15 elements of
+// applyBF16AVX512 is applyBFloat16 over the first len(src) &^ 31 elements of
 // src, rounding half to even, computed in float32.
 //
 //go:noescape
 func applyBF16AVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
-// applyBF16NTAVX512 is applyBFloat16 over the first len(src) &^ 15 elements of
+// applyBF16NTAVX512 is applyBFloat16 over the first len(src) &^ 31 elements of
 // src, rounding half to even, computed in float32.
 // It stores with non-temporal moves, which write dst to memory without
-// reading it into the cache first: dst must be aligned to 32 bytes.
+// reading it into the cache first: dst must be aligned to 64 bytes.
 //
 //go:noescape
 func applyBF16NTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
-// applyBF16ClampAVX512 is applyBFloat16 over the first len(src) &^ 15 elements of
+// applyBF16ClampAVX512 is applyBFloat16 over the first len(src) &^ 31 elements of
 // src, clamping to [min, max] first, rounding half to even, computed in float32.
 //
 //go:noescape
 func applyBF16ClampAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
-// applyBF16ClampNTAVX512 is applyBFloat16 over the first len(src) &^ 15 elements of
+// applyBF16ClampNTAVX512 is applyBFloat16 over the first len(src) &^ 31 elements of
 // src, clamping to [min, max] first, rounding half to even, computed in float32.
 // It stores with non-temporal moves, which write dst to memory without
-// reading it into the cache first: dst must be aligned to 32 bytes.
+// reading it into the cache first: dst must be aligned to 64 bytes.
 //
 //go:noescape
 func applyBF16ClampNTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
-// applyBF16UpAVX512 is applyBFloat16 over the first len(src) &^ 15 elements of
+// applyBF16UpAVX512 is applyBFloat16 over the first len(src) &^ 31 elements of
 // src, rounding half up (floor(z+0.5)), computed in float32.
 //
 //go:noescape
 func applyBF16UpAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
-// applyBF16UpNTAVX512 is applyBFloat16 over the first len(src) &^ 15 elements of
+// applyBF16UpNTAVX512 is applyBFloat16 over the first len(src) &^ 31 elements of
 // src, rounding half up (floor(z+0.5)), computed in float32.
 // It stores with non-temporal moves, which write dst to memory without
-// reading it into the cache first: dst must be aligned to 32 bytes.
+// reading it into the cache first: dst must be aligned to 64 bytes.
 //
 //go:noescape
 func applyBF16UpNTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
-// applyBF16ClampUpAVX512 is applyBFloat16 over the first len(src) &^ 15 elements of
+// applyBF16ClampUpAVX512 is applyBFloat16 over the first len(src) &^ 31 elements of
 // src, clamping to [min, max] first, rounding half up (floor(z+0.5)), computed in float32.
 //
 //go:noescape
 func applyBF16ClampUpAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)
 
-// applyBF16ClampUpNTAVX512 is applyBFloat16 over the first len(src) &^ 15 elements of
+// applyBF16ClampUpNTAVX512 is applyBFloat16 over the first len(src) &^ 31 elements of
 // src, clamping to [min, max] first, rounding half up (floor(z+0.5)), computed in float32.
 // It stores with non-temporal moves, which write dst to memory without
-// reading it into the cache first: dst must be aligned to 32 bytes.
+// reading it into the cache first: dst must be aligned to 64 bytes.
 //
 //go:noescape
 func applyBF16ClampUpNTAVX512(dst []uint16, src []uint16, min float32, max float32, scale float32, inv float32)

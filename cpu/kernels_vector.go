@@ -154,9 +154,12 @@ func (v *floatVector[F, K]) applyEachAll(dst, src []F, q quantArrays[F], clamp b
 // type computed in float32.
 type halfVector struct {
 	name string
-	// width is the float32 lanes per vector (elements per apply step);
-	// keyWidth the 16-bit lanes per vector (elements per range step).
-	width, keyWidth int
+	// width is the float32 lanes per vector (elements per step of the
+	// element-wise routines); keyWidth the 16-bit lanes per vector
+	// (elements per range step); applyWidth the elements per apply step,
+	// when not width (the bfloat16 routines take a whole vector of 16-bit
+	// elements at a time).
+	width, keyWidth, applyWidth int
 	// inf is the bits of the format's +Inf.
 	inf   uint16
 	widen func(uint16) float32
@@ -182,11 +185,20 @@ func (v *halfVector) kernels() kernels[uint16, float32] {
 	return k
 }
 
+// applyStep returns the elements per apply step.
+func (v *halfVector) applyStep() int {
+	if v.applyWidth > 0 {
+		return v.applyWidth
+	}
+	return v.width
+}
+
 // streamAll is floatVector's streamAll for 16-bit elements.
 func (v *halfVector) streamAll(dst, src []uint16, q Quant[float32], clamp bool, mode RoundMode) {
 	dst = dst[:len(src)]
-	head, ok := alignedFrom(dst, 2, v.width)
-	n := (len(src) - head) &^ (v.width - 1)
+	w := v.applyStep()
+	head, ok := alignedFrom(dst, 2, w)
+	n := (len(src) - head) &^ (w - 1)
 	if !ok || n == 0 {
 		v.applyAll(dst, src, q, clamp, mode)
 		return
@@ -223,13 +235,14 @@ func (v *halfVector) minMaxEachAll(lo, hi []float32, src []uint16) {
 func (v *halfVector) applyAll(dst, src []uint16, q Quant[float32], clamp bool, mode RoundMode) {
 	f := v.apply[variantOf(clamp, mode)]
 	dst = dst[:len(src)]
-	n := len(src) &^ (v.width - 1)
+	w := v.applyStep()
+	n := len(src) &^ (w - 1)
 	if n > 0 {
 		f(dst[:n], src[:n], q.Min, q.Max, q.Scale, q.Inv)
 	}
 	if n < len(src) {
-		var buf [16]uint16
-		b := buf[:v.width]
+		var buf [32]uint16
+		b := buf[:w]
 		copy(b, src[n:])
 		f(b, b, q.Min, q.Max, q.Scale, q.Inv)
 		copy(dst[n:], b)

@@ -930,6 +930,10 @@ func minMaxEach16(s isa, h half16) {
 }
 
 func apply16(s isa, h half16, v variant, nt bool) {
+	if h == bf16 {
+		applyBF16(s, v, nt)
+		return
+	}
 	w := s.lanes(f32)
 	name := "apply" + h.name + v.suffix() + ntSuffix(nt) + s.name
 	portable := map[half16]string{f16: "applyFloat16", bf16: "applyBFloat16"}[h]
@@ -977,6 +981,93 @@ func apply16(s isa, h half16, v variant, nt bool) {
 		narrow(s, h, c, xs[0], Mem{Base: d}, nt)
 	})
 	finish(nt)
+}
+
+// applyBF16 is apply16 for bfloat16, on pairs: the bfloat16 elements
+// 2j and 2j+1 are the low and high halves of the j-th 32-bit lane of a
+// loaded vector, so a shift and a mask widen them into two float32
+// vectors of even and odd elements, and the rounded results go back into
+// the halves of one vector: no shuffles, and one vector of elements per
+// step.
+func applyBF16(s isa, v variant, nt bool) {
+	w := s.bytes / 2 // elements per vector
+	name := "applyBF16" + v.suffix() + ntSuffix(nt) + s.name
+	TEXT(name, NOSPLIT, "func(dst, src []uint16, min, max, scale, inv float32)")
+	Pragma("noescape")
+	doc := []string{
+		name + " is applyBFloat16 over the first len(src) &^ " + fmt.Sprint(w-1) + " elements of",
+		"src, " + v.describe() + ", computed in float32.",
+	}
+	if nt {
+		doc = append(doc, streamDoc(s.bytes)...)
+	}
+	Doc(doc...)
+	d := Load(Param("dst").Base(), GP64())
+	p := Load(Param("src").Base(), GP64())
+	n := Load(Param("src").Len(), GP64())
+	var lo, hi, half VecVirtual
+	if v.clamp {
+		lo, hi = bcastParam(s, f32, "min"), bcastParam(s, f32, "max")
+	}
+	scale, inv := bcastParam(s, f32, "scale"), bcastParam(s, f32, "inv")
+	if v.up {
+		half = bcast32(s, uint32(halfBits(f32)))
+	}
+	upper := bcast32(s, 0xffff0000)
+	round, one := bcast32(s, 0x7fff), bcast32(s, 1)
+	var bit16 VecVirtual
+	if s.wide() {
+		bit16 = bcast32(s, 0x10000)
+	}
+	in, even, odd := s.vec(), s.vec(), s.vec()
+	loop(name+"_loop", n, w, []cursor{{d, 2}, {p, 2}}, func() {
+		VMOVDQU64orU2(s, Mem{Base: p}, in)
+		VPSLLD(U8(16), in, even)
+		and(s, in, upper, odd)
+		for _, x := range []VecVirtual{even, odd} {
+			quantize(s, f32, v, x, lo, hi, scale, inv, half)
+			roundBF16(s, x, round, one, bit16)
+		}
+		// The even results' top halves down, the odd ones' kept.
+		VPSRLD(U8(16), even, even)
+		if s.wide() {
+			VPTERNLOGD(U8(0xf8), upper, odd, even) // even | (odd & upper)
+		} else {
+			VPAND(upper, odd, odd)
+			VPOR(odd, even, even)
+		}
+		if nt {
+			VMOVNTDQ(even, Mem{Base: d})
+		} else {
+			VMOVDQU64orU2(s, even, Mem{Base: d})
+		}
+	})
+	finish(nt)
+}
+
+// roundBF16 rounds the float32 lanes of x in place so that their top 16
+// bits are Float32ToBFloat16's: b + 0x7fff + (b>>16 & 1) with the
+// carry, and NaN lanes left as they are, since x is the result of an
+// arithmetic operation, whose NaNs are quiet: their top bits are the
+// bfloat16 NaN with the quiet bit set. bit16 is 0x10000 in each lane, for
+// AVX-512 only.
+func roundBF16(s isa, x, round, one, bit16 VecVirtual) {
+	if s.wide() {
+		ord, odd := K(), K()
+		compare(f32, cmpOrd, x, x, ord)
+		VPTESTMD(bit16, x, odd)
+		KANDW(ord, odd, odd)
+		VPADDD(round, x, ord, x)
+		VPADDD(one, x, odd, x)
+		return
+	}
+	lsb, r, nan := s.vec(), s.vec(), s.vec()
+	VPSRLD(U8(16), x, lsb)
+	VPAND(one, lsb, lsb)
+	VPADDD(round, x, r)
+	VPADDD(lsb, r, r)
+	compare(f32, cmpUnord, x, x, nan)
+	VBLENDVPS(nan, x, r, x)
 }
 
 func applyEach16(s isa, h half16, v variant) {
