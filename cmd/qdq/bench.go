@@ -56,7 +56,8 @@ parts, one goroutine each, over as many goroutines as the engine has
 workers (the copy workers column: GOMAXPROCS, the CPU backend's default).
 The gpu backend has no workers: its rows are compared with the same host
 copy over GOMAXPROCS goroutines. The limit counts bytes read + written
-like the rows and is the median of -count copies. The ratio column is the
+like the rows and is the median of -count copies, timed between the row's
+repetitions so that a noisy machine slows both alike. The ratio column is the
 row's GB/s divided by the limit's GB/s: near 1× the row moves bytes about
 as fast as a plain copy can. With -json, copy_gbps is the limit and
 copy_workers its number of goroutines.
@@ -165,17 +166,9 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, dtype := range dtypes {
 		in, out := benchTensors(dtype, n)
-		limits := map[int]memoryLimit{} // by copy workers, measured once each
-		for _, e := range engines {
-			if _, ok := limits[e.copyWorkers]; !ok {
-				copyTensor(out, in, e.copyWorkers) // fault the output's pages in before timing
-				secs := median(f.count, func() { copyTensor(out, in, e.copyWorkers) })
-				limits[e.copyWorkers] = memoryLimit{workers: e.copyWorkers, seconds: secs}
-			}
-		}
 		for _, e := range engines {
 			for _, mode := range modes {
-				if err := benchRowFor(e.Engine, mode, in, out, n, dtype, limits[e.copyWorkers], f, stdout, table); err != nil {
+				if err := benchRowFor(e.Engine, mode, in, out, n, dtype, e.copyWorkers, f, stdout, table); err != nil {
 					return err
 				}
 			}
@@ -194,13 +187,6 @@ type benchEngine struct {
 	copyWorkers int
 }
 
-// memoryLimit is the baseline a row is compared with: the median time of
-// copying the row's bytes split over workers goroutines.
-type memoryLimit struct {
-	workers int
-	seconds float64
-}
-
 // copyWorkers returns how many goroutines the memory limit for engine,
 // made from cfg, copies with: the CPU engine's worker count, which is
 // cfg.Workers or GOMAXPROCS when that is 0 (the CPU backend's rule), and
@@ -212,8 +198,10 @@ func copyWorkers(engine *qdq.Engine, cfg qdq.Config) int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// benchRowFor measures one engine on one mode and prints the row.
-func benchRowFor(engine *qdq.Engine, mode string, in, out qdq.Tensor, n int, dtype qdq.DType, limit memoryLimit,
+// benchRowFor measures one engine on one mode and prints the row, with
+// the memory limit (the copy over copyWorkers goroutines) timed between
+// the row's repetitions, so that both see the machine in the same state.
+func benchRowFor(engine *qdq.Engine, mode string, in, out qdq.Tensor, n int, dtype qdq.DType, copyWorkers int,
 	f *benchFlags, stdout io.Writer, table *tabwriter.Writer) error {
 	opts := benchOptions(mode, in)
 	in2, out2 := reshape(in, mode), reshape(out, mode)
@@ -228,9 +216,11 @@ func benchRowFor(engine *qdq.Engine, mode string, in, out qdq.Tensor, n int, dty
 		}
 		kernelSecs = append(kernelSecs, res.KernelTime.Seconds())
 	}
-	run() // warm up
+	limit := func() { copyTensor(out, in, copyWorkers) }
+	limit() // fault the output's pages in
+	run()   // warm up
 	kernelSecs = kernelSecs[:0]
-	secs := median(f.count, run)
+	secs, copySecs := medians(f.count, run, limit)
 	if runErr != nil {
 		return runErr
 	}
@@ -242,7 +232,7 @@ func benchRowFor(engine *qdq.Engine, mode string, in, out qdq.Tensor, n int, dty
 	row := benchRow{
 		Backend: engine.Backend().String(), Kernels: kernels, DType: dtype.String(), Mode: mode,
 		Elements: n, Seconds: secs, GBps: bytes / secs / 1e9,
-		CopyGBps: bytes / limit.seconds / 1e9, CopyWorkers: limit.workers,
+		CopyGBps: bytes / copySecs / 1e9, CopyWorkers: copyWorkers,
 	}
 	row.Ratio = row.GBps / row.CopyGBps
 	if slices.Sort(kernelSecs); kernelSecs[len(kernelSecs)/2] > 0 {
@@ -262,16 +252,21 @@ func benchRowFor(engine *qdq.Engine, mode string, in, out qdq.Tensor, n int, dty
 	return nil
 }
 
-// median runs fn count times and returns the median wall time in seconds.
-func median(count int, fn func()) float64 {
-	times := make([]float64, count)
-	for i := range times {
+// medians runs a and b count times each, alternately, and returns the
+// median seconds of each.
+func medians(count int, a, b func()) (secsA, secsB float64) {
+	ta, tb := make([]float64, count), make([]float64, count)
+	for i := range count {
 		start := time.Now()
-		fn()
-		times[i] = time.Since(start).Seconds()
+		a()
+		ta[i] = time.Since(start).Seconds()
+		start = time.Now()
+		b()
+		tb[i] = time.Since(start).Seconds()
 	}
-	slices.Sort(times)
-	return times[count/2]
+	slices.Sort(ta)
+	slices.Sort(tb)
+	return ta[count/2], tb[count/2]
 }
 
 // benchTensors returns an input of n normal values and an output tensor.
