@@ -41,7 +41,8 @@ var scalarSet = kernelSet{"scalar", &scalarFloat32, &scalarFloat64, &scalarFloat
 var simdSets []kernelSet
 
 // KernelSets names the kernel sets this build can run on this CPU: the
-// portable "scalar" first, the best ("avx2", then "avx512") last.
+// portable "scalar" first, the best last ("avx2", then "avx512" on amd64;
+// "neon" on arm64).
 func KernelSets() []string {
 	names := []string{scalarSet.name}
 	for _, s := range simdSets {
