@@ -62,7 +62,7 @@ func TestConformanceGPU(t *testing.T) {
 }
 
 func TestUnknownKernelsAreRefused(t *testing.T) {
-	_, err := qdq.NewEngine(qdq.Config{Backend: qdq.CPU, Kernels: "neon"})
+	_, err := qdq.NewEngine(qdq.Config{Backend: qdq.CPU, Kernels: "avx1024"})
 	require.ErrorIs(t, err, qdq.ErrBackend)
 	require.Equal(t, "scalar", qdq.CPUKernels()[0])
 }

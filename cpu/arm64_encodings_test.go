@@ -110,16 +110,18 @@ func readEncodings(t *testing.T, path string) []armEncoding {
 }
 
 // encodingName returns the table's name for an instruction written as in
-// the Arm manual: the mnemonic, the destination's arrangement, then each
-// operand's register or immediate, joined by underscores.
-// "FMUL V0.4S, V1.4S, V2.4S" is FMUL_4S_V0_V1_V2.
+// the Arm manual: the mnemonic, the destination's arrangement (none for a
+// scalar destination, as in the across-lanes SMINV), then each operand's
+// register or immediate, joined by underscores.
+// "FMUL V0.4S, V1.4S, V2.4S" is FMUL_4S_V0_V1_V2 and "SMINV S0, V16.4S"
+// SMINV_S0_V16.
 func encodingName(instruction string) string {
 	mnemonic, operands, _ := strings.Cut(instruction, " ")
 	parts := []string{mnemonic}
 	for i, op := range strings.Split(operands, ",") {
 		op = strings.TrimSpace(op)
 		reg, arrangement, _ := strings.Cut(op, ".")
-		if i == 0 {
+		if i == 0 && arrangement != "" {
 			parts = append(parts, arrangement)
 		}
 		parts = append(parts, strings.TrimPrefix(reg, "#"))

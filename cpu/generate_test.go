@@ -10,9 +10,9 @@ import (
 )
 
 // TestAssemblyIsGenerated runs the avo program in _asm and checks that
-// the committed kernels_amd64.s and kernels_stubs_amd64.go are exactly
-// what it writes (after the first line, which names the command's output
-// paths). It needs avo in the module cache: without it the test skips,
+// the committed kernels_amd64.s, kernels_stubs_amd64.go and
+// kernels_sets_amd64.go are exactly what it writes (after the first line,
+// which names the command's output paths). It needs avo in the module cache: without it the test skips,
 // unless QDQ_REQUIRE_GENERATORS is set, as CI sets it after downloading
 // the generator's module (cd cpu/_asm && go mod download).
 func TestAssemblyIsGenerated(t *testing.T) {
@@ -21,8 +21,9 @@ func TestAssemblyIsGenerated(t *testing.T) {
 		requireGenerators(t, "no go command on PATH")
 	}
 	// Never download: the generator runs from the module cache or not at
-	// all.
-	env := append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=readonly")
+	// all. It runs on the machine the go command is for, whatever this
+	// test was built for (GOARCH=arm64 under an emulator).
+	env := append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=readonly", "GOOS=", "GOARCH=")
 	list := exec.Command(goCmd, "list", "-m", "-f", "{{.Dir}}", "github.com/mmcloughlin/avo")
 	list.Dir, list.Env = "_asm", env
 	if out, err := list.CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) == 0 {
@@ -31,13 +32,13 @@ func TestAssemblyIsGenerated(t *testing.T) {
 		requireGenerators(t, "avo is not in the module cache (cd cpu/_asm && go mod download)")
 	}
 	dir := t.TempDir()
-	asm, stubs := filepath.Join(dir, "kernels_amd64.s"), filepath.Join(dir, "kernels_stubs_amd64.go")
-	gen := exec.Command(goCmd, "run", ".", "-out", asm, "-stubs", stubs, "-pkg", "cpu")
+	asm, stubs, sets := filepath.Join(dir, "kernels_amd64.s"), filepath.Join(dir, "kernels_stubs_amd64.go"), filepath.Join(dir, "kernels_sets_amd64.go")
+	gen := exec.Command(goCmd, "run", ".", "-out", asm, "-stubs", stubs, "-sets", sets, "-pkg", "cpu")
 	gen.Dir, gen.Env = "_asm", env
 	if out, err := gen.CombinedOutput(); err != nil {
 		t.Fatalf("the generator failed: %v\n%s", err, out)
 	}
-	for _, f := range []struct{ committed, fresh string }{{"kernels_amd64.s", asm}, {"kernels_stubs_amd64.go", stubs}} {
+	for _, f := range []struct{ committed, fresh string }{{"kernels_amd64.s", asm}, {"kernels_stubs_amd64.go", stubs}, {"kernels_sets_amd64.go", sets}} {
 		want, err := os.ReadFile(f.fresh)
 		if err != nil {
 			t.Fatal(err)

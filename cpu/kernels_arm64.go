@@ -24,29 +24,33 @@ func cpuSIMDSets() []kernelSet {
 func init() { simdSets = cpuSIMDSets() }
 
 var (
-	neonFloat32 = (&floatVector[float32, int32]{
-		name: "neon", width: 4, unkey: unkey32,
-		minMaxKeys: minMaxKeysF32NEON, minMaxEach: minMaxEachF32NEON,
+	neonFloat32 = (&vector[float32, float32]{
+		name: "neon", width: 4, rangeWidth: 4,
+		vecRange: floatRange(minMaxKeysF32NEON, unkey32), minMaxEach: minMaxEachF32NEON,
 		apply:     [4]func(dst, src []float32, min, max, scale, inv float32){applyF32NEON, applyF32ClampNEON, applyF32UpNEON, applyF32ClampUpNEON},
 		applyEach: [4]func(dst, src, min, max, scale, inv []float32){applyEachF32NEON, applyEachF32ClampNEON, applyEachF32UpNEON, applyEachF32ClampUpNEON},
+		portable:  &scalarFloat32,
 	}).kernels()
-	neonFloat64 = (&floatVector[float64, int64]{
-		name: "neon", width: 2, unkey: unkey64,
-		minMaxKeys: minMaxKeysF64NEON, minMaxEach: minMaxEachF64NEON,
+	neonFloat64 = (&vector[float64, float64]{
+		name: "neon", width: 2, rangeWidth: 2,
+		vecRange: floatRange(minMaxKeysF64NEON, unkey64), minMaxEach: minMaxEachF64NEON,
 		apply:     [4]func(dst, src []float64, min, max, scale, inv float64){applyF64NEON, applyF64ClampNEON, applyF64UpNEON, applyF64ClampUpNEON},
 		applyEach: [4]func(dst, src, min, max, scale, inv []float64){applyEachF64NEON, applyEachF64ClampNEON, applyEachF64UpNEON, applyEachF64ClampUpNEON},
+		portable:  &scalarFloat64,
 	}).kernels()
-	neonFloat16 = (&halfVector{
-		name: "neon", width: 4, keyWidth: 8, inf: 0x7c00, widen: Float16ToFloat32, portable: &scalarFloat16,
-		minMaxKeys: minMaxKeys16NEON, minMaxEach: minMaxEachF16NEON,
+	neonFloat16 = (&vector[uint16, float32]{
+		name: "neon", width: 4, rangeWidth: 8,
+		vecRange: halfRange(minMaxKeys16NEON, 0x7c00, Float16ToFloat32), minMaxEach: minMaxEachF16NEON,
 		apply:     [4]func(dst, src []uint16, min, max, scale, inv float32){applyF16NEON, applyF16ClampNEON, applyF16UpNEON, applyF16ClampUpNEON},
 		applyEach: [4]func(dst, src []uint16, min, max, scale, inv []float32){applyEachF16NEON, applyEachF16ClampNEON, applyEachF16UpNEON, applyEachF16ClampUpNEON},
+		portable:  &scalarFloat16,
 	}).kernels()
-	neonBFloat16 = (&halfVector{
-		name: "neon", width: 4, keyWidth: 8, inf: 0x7f80, widen: BFloat16ToFloat32, portable: &scalarBFloat16,
-		minMaxKeys: minMaxKeys16NEON, minMaxEach: minMaxEachBF16NEON,
+	neonBFloat16 = (&vector[uint16, float32]{
+		name: "neon", width: 4, rangeWidth: 8,
+		vecRange: halfRange(minMaxKeys16NEON, 0x7f80, BFloat16ToFloat32), minMaxEach: minMaxEachBF16NEON,
 		apply:     [4]func(dst, src []uint16, min, max, scale, inv float32){applyBF16NEON, applyBF16ClampNEON, applyBF16UpNEON, applyBF16ClampUpNEON},
 		applyEach: [4]func(dst, src []uint16, min, max, scale, inv []float32){applyEachBF16NEON, applyEachBF16ClampNEON, applyEachBF16UpNEON, applyEachBF16ClampUpNEON},
+		portable:  &scalarBFloat16,
 	}).kernels()
 	// The error sums are the portable loop's: there is no NEON routine
 	// for them yet.
@@ -63,13 +67,13 @@ func conversionsOf(string) conversions {
 // of src and ignores the rest; the lanes are independent, so each equals
 // the portable loop it names over that prefix, NaN bits included.
 
-// minMaxKeysF32NEON finds the range of the first len(src) &^ 3 elements of
-// src as sortable keys (key32), NaNs left out: it stores the lane-wise
-// minima in keys[:4] and the maxima in keys[4:8]. Folded with minMaxFloat's
-// loop over the rest, it equals minMaxFloat.
+// minMaxKeysF32NEON returns the range of the first len(src) &^ 3 elements
+// of src as sortable keys (unkey32), NaNs left out: the keys of +Inf and
+// -Inf when there is none. Folded with minMaxFloat's loop over the rest,
+// it equals minMaxFloat.
 //
 //go:noescape
-func minMaxKeysF32NEON(src []float32, keys []int32)
+func minMaxKeysF32NEON(src []float32) (lo, hi int32)
 
 // minMaxEachF32NEON is minMaxEachFloat over the first len(src) &^ 3
 // elements of src: lo[j] and hi[j] take src[j], NaNs left out and -0 below
@@ -130,13 +134,13 @@ func applyEachF32UpNEON(dst, src, min, max, scale, inv []float32)
 //go:noescape
 func applyEachF32ClampUpNEON(dst, src, min, max, scale, inv []float32)
 
-// minMaxKeysF64NEON finds the range of the first len(src) &^ 1 elements of
-// src as sortable keys (key64), NaNs left out: it stores the lane-wise
-// minima in keys[:2] and the maxima in keys[2:4]. Folded with minMaxFloat's
-// loop over the rest, it equals minMaxFloat.
+// minMaxKeysF64NEON returns the range of the first len(src) &^ 1 elements
+// of src as sortable keys (unkey64), NaNs left out: the keys of +Inf and
+// -Inf when there is none. Folded with minMaxFloat's loop over the rest,
+// it equals minMaxFloat.
 //
 //go:noescape
-func minMaxKeysF64NEON(src []float64, keys []int64)
+func minMaxKeysF64NEON(src []float64) (lo, hi int64)
 
 // minMaxEachF64NEON is minMaxEachFloat over the first len(src) &^ 1
 // elements of src: lo[j] and hi[j] take src[j], NaNs left out and -0 below
@@ -197,14 +201,14 @@ func applyEachF64UpNEON(dst, src, min, max, scale, inv []float64)
 //go:noescape
 func applyEachF64ClampUpNEON(dst, src, min, max, scale, inv []float64)
 
-// minMaxKeys16NEON finds the range of the first len(src) &^ 7 16-bit floats
-// of src, of either format (inf is the bits of its +Inf), as sortable keys
-// (key16), NaNs left out: it stores the lane-wise minima in keys[:8] and
-// the maxima in keys[8:16]. Folded with the portable loop over the rest, it
-// equals minMaxFloat16 and minMaxBFloat16.
+// minMaxKeys16NEON returns the range of the first len(src) &^ 7 16-bit
+// floats of src, of either format (inf is the bits of its +Inf), as
+// sortable keys (unkey16), NaNs left out: the keys of +Inf and -Inf when
+// there is none. Folded with the portable loop over the rest, it equals
+// minMaxFloat16 and minMaxBFloat16.
 //
 //go:noescape
-func minMaxKeys16NEON(src []uint16, inf uint16, keys []int16)
+func minMaxKeys16NEON(src []uint16, inf uint16) (lo, hi int16)
 
 // minMaxEachF16NEON is minMaxEachFloat16 over the first len(src) &^ 3
 // elements of src: lo[j] and hi[j] take the IEEE half src[j] widened, NaNs

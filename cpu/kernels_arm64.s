@@ -77,6 +77,8 @@
 #define SSHR_4S_V2_V0_31 WORD $0x4f210402 // SSHR V2.4S, V0.4S, #31
 #define SMIN_4S_V16_V16_V1 WORD $0x4ea16e10 // SMIN V16.4S, V16.4S, V1.4S
 #define SMAX_4S_V17_V17_V3 WORD $0x4ea36631 // SMAX V17.4S, V17.4S, V3.4S
+#define SMINV_S0_V16 WORD $0x4eb1aa00 // SMINV S0, V16.4S
+#define SMAXV_S1_V17 WORD $0x4eb0aa21 // SMAXV S1, V17.4S
 
 #define FCMGT_2D_V1_V16_V0 WORD $0x6ee0e601 // FCMGT V1.2D, V16.2D, V0.2D
 #define FCMGT_2D_V1_V0_V17 WORD $0x6ef1e401 // FCMGT V1.2D, V0.2D, V17.2D
@@ -101,6 +103,8 @@
 #define CMGT_8H_V1_V3_V30 WORD $0x4e7e3461 // CMGT V1.8H, V3.8H, V30.8H
 #define SMIN_8H_V16_V16_V1 WORD $0x4e616e10 // SMIN V16.8H, V16.8H, V1.8H
 #define SMAX_8H_V17_V17_V3 WORD $0x4e636631 // SMAX V17.8H, V17.8H, V3.8H
+#define SMINV_H0_V16 WORD $0x4e71aa00 // SMINV H0, V16.8H
+#define SMAXV_H1_V17 WORD $0x4e70aa21 // SMAXV H1, V17.8H
 
 // The steps of fakeQuant on the lanes of V0, for float32 (_4S) and
 // float64 (_2D) lanes.
@@ -372,11 +376,10 @@ done:
 	VBSL V28.B16, V2.B16, V1.B16; \
 	VBSL V29.B16, V2.B16, V3.B16
 
-// func minMaxKeysF32NEON(src []float32, keys []int32)
-TEXT ·minMaxKeysF32NEON(SB), NOSPLIT, $0-48
+// func minMaxKeysF32NEON(src []float32) (lo, hi int32)
+TEXT ·minMaxKeysF32NEON(SB), NOSPLIT, $0-32
 	MOVD src_base+0(FP), R1
 	MOVD src_len+8(FP), R2
-	MOVD keys_base+24(FP), R0
 	MOVD $0x7fffffff, R7
 	VDUP R7, V28.S4
 	MOVD $0x80000000, R7
@@ -397,16 +400,21 @@ loop:
 	BNE    loop
 
 done:
-	VST1 [V16.S4, V17.S4], (R0)
+	SMINV_S0_V16
+	SMAXV_S1_V17
+	VMOV V0.S[0], R3
+	VMOV V1.S[0], R4
+	MOVW R3, lo+24(FP)
+	MOVW R4, hi+28(FP)
 	RET
 
-// func minMaxKeysF64NEON(src []float64, keys []int64)
+// func minMaxKeysF64NEON(src []float64) (lo, hi int64)
 //
-// NEON has no 64-bit SMIN and SMAX: CMGT and BIT select instead.
-TEXT ·minMaxKeysF64NEON(SB), NOSPLIT, $0-48
+// NEON has no 64-bit SMIN and SMAX: CMGT and BIT select instead, and a
+// compare of the two lanes in general registers at the end.
+TEXT ·minMaxKeysF64NEON(SB), NOSPLIT, $0-40
 	MOVD src_base+0(FP), R1
 	MOVD src_len+8(FP), R2
-	MOVD keys_base+24(FP), R0
 	MOVD $0x7fffffffffffffff, R7
 	VDUP R7, V28.D2
 	MOVD $0x8000000000000000, R7
@@ -429,7 +437,16 @@ loop:
 	BNE    loop
 
 done:
-	VST1 [V16.D2, V17.D2], (R0)
+	VMOV V16.D[0], R3
+	VMOV V16.D[1], R4
+	CMP  R4, R3
+	CSEL LT, R3, R4, R3
+	VMOV V17.D[0], R5
+	VMOV V17.D[1], R6
+	CMP  R6, R5
+	CSEL GT, R5, R6, R5
+	MOVD R3, lo+24(FP)
+	MOVD R5, hi+32(FP)
 	RET
 
 // func minMaxEachF32NEON(lo, hi, src []float32)
@@ -679,16 +696,15 @@ TEXT ·applyEachF64ClampUpNEON(SB), NOSPLIT, $0-144
 // The 16-bit kernels, computed in float32 four lanes at a time (eight
 // 16-bit lanes for the ranges).
 
-// func minMaxKeys16NEON(src []uint16, inf uint16, keys []int16)
+// func minMaxKeys16NEON(src []uint16, inf uint16) (lo, hi int16)
 //
 // The keys are key16's: V2 the keys of V0, V3 the magnitudes, V1 the NaN
 // lanes (magnitudes above inf). The largest key is 0x7fff (V28), the
 // smallest 0x8000 (V29); the keys of ±Inf are inf and ^inf.
-TEXT ·minMaxKeys16NEON(SB), NOSPLIT, $0-56
+TEXT ·minMaxKeys16NEON(SB), NOSPLIT, $0-36
 	MOVD  src_base+0(FP), R1
 	MOVD  src_len+8(FP), R2
 	MOVHU inf+24(FP), R3
-	MOVD  keys_base+32(FP), R0
 	MOVD  $0x7fff, R7
 	VDUP  R7, V28.H8
 	MOVD  $0x8000, R7
@@ -716,7 +732,12 @@ loop:
 	BNE    loop
 
 done:
-	VST1 [V16.H8, V17.H8], (R0)
+	SMINV_H0_V16
+	SMAXV_H1_V17
+	VMOV V0.H[0], R3
+	VMOV V1.H[0], R4
+	MOVH R3, lo+32(FP)
+	MOVH R4, hi+34(FP)
 	RET
 
 // func minMaxEachF16NEON(lo, hi []float32, src []uint16)

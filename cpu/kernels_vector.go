@@ -9,8 +9,11 @@ import (
 
 // The vector kernel sets are built from assembly routines that each
 // handle whole vectors only: the wrappers here hand them the longest
-// prefix of whole vectors and finish the rest, so that every kernel set
-// gives the portable kernels' bits for every length.
+// prefix of whole vectors and give the few elements left over to the
+// portable loops, which compute the same bits. The routines are called
+// through function values, so nothing the wrappers pass them may live on
+// the stack (it would escape to the heap on every call): the routines
+// return their results, and no scratch buffers are passed.
 //
 // The apply routines come in four variants, indexed by variantOf.
 
@@ -27,158 +30,30 @@ func variantOf(clamp bool, mode RoundMode) int {
 	return v
 }
 
-// floatVector holds one instruction set's routines for the float type F,
-// whose sortable keys (see unkey32) are of type K.
-type floatVector[F float32 | float64, K int32 | int64] struct {
+// vector holds one instruction set's routines for the storage type S,
+// computed in C.
+type vector[S any, C Float] struct {
 	name string
-	// width is the elements per vector, a power of two of at most 16.
-	width int
-	// minMaxKeys stores the lane-wise key minima of whole vectors of src in
-	// keys[:width] and the maxima in keys[width:2*width].
-	minMaxKeys func(src []F, keys []K)
-	minMaxEach func(lo, hi, src []F)
-	apply      [4]func(dst, src []F, min, max, scale, inv F)
+	// width is the elements per step of the element-wise routines
+	// (minMaxEach, applyEach), rangeWidth those of vecRange, and
+	// applyWidth those of apply when not width; all are powers of two.
+	width, rangeWidth, applyWidth int
+	// vecRange returns the range of whole steps of src, NaNs left out and
+	// -0 below +0: (+Inf, -Inf) for none.
+	vecRange   func(src []S) (lo, hi C)
+	minMaxEach func(lo, hi []C, src []S)
+	apply      [4]func(dst, src []S, min, max, scale, inv C)
 	// applyNT are the apply routines with non-temporal stores, which need
-	// dst aligned to a whole vector.
-	applyNT   [4]func(dst, src []F, min, max, scale, inv F)
-	applyEach [4]func(dst, src, min, max, scale, inv []F)
-	unkey     func(K) F
+	// dst aligned to a whole step; nil where the set has none.
+	applyNT   [4]func(dst, src []S, min, max, scale, inv C)
+	applyEach [4]func(dst, src []S, min, max, scale, inv []C)
+	// portable is the storage type's portable kernel set.
+	portable *kernels[S, C]
 }
 
-// kernels returns the kernel set of v, streaming when v has the routines.
-func (v *floatVector[F, K]) kernels() kernels[F, F] {
-	k := kernels[F, F]{name: v.name, minMax: v.minMax, minMaxEach: v.minMaxEachAll, apply: v.applyAll, applyEach: v.applyEachAll}
-	if v.applyNT[0] != nil {
-		k.stream = v.streamAll
-	}
-	return k
-}
-
-// streamAll is applyAll with the streaming routine for the part of dst
-// that starts on a vector boundary.
-func (v *floatVector[F, K]) streamAll(dst, src []F, q Quant[F], clamp bool, mode RoundMode) {
-	dst = dst[:len(src)]
-	var f F
-	head, ok := alignedFrom(dst, int(unsafe.Sizeof(f)), v.width)
-	n := (len(src) - head) &^ (v.width - 1)
-	if !ok || n == 0 {
-		v.applyAll(dst, src, q, clamp, mode)
-		return
-	}
-	v.applyAll(dst[:head], src[:head], q, clamp, mode)
-	v.applyNT[variantOf(clamp, mode)](dst[head:head+n], src[head:head+n], q.Min, q.Max, q.Scale, q.Inv)
-	v.applyAll(dst[head+n:], src[head+n:], q, clamp, mode)
-}
-
-// alignedFrom returns the index of the first element of dst whose address
-// is a multiple of width elements of size bytes, or false when there is
-// none (dst empty, or its elements not aligned to their size, as in a
-// view of bytes at an odd offset).
-func alignedFrom[T any](dst []T, size, width int) (int, bool) {
-	if len(dst) == 0 {
-		return 0, false
-	}
-	addr := uintptr(unsafe.Pointer(unsafe.SliceData(dst)))
-	if addr%uintptr(size) != 0 {
-		return 0, false
-	}
-	align := uintptr(size * width)
-	head := int((align-addr%align)%align) / size
-	return head, head <= len(dst)
-}
-
-func (v *floatVector[F, K]) minMax(src []F, lo, hi F) (F, F) {
-	n := len(src) &^ (v.width - 1)
-	if n > 0 {
-		var buf [32]K
-		keys := buf[:2*v.width]
-		v.minMaxKeys(src[:n], keys)
-		kl, kh := keys[0], keys[v.width]
-		for j := 1; j < v.width; j++ {
-			kl, kh = min(kl, keys[j]), max(kh, keys[v.width+j])
-		}
-		lo, hi = min(lo, v.unkey(kl)), max(hi, v.unkey(kh))
-	}
-	return minMaxFloat(src[n:], lo, hi)
-}
-
-func (v *floatVector[F, K]) minMaxEachAll(lo, hi, src []F) {
-	lo, hi = lo[:len(src)], hi[:len(src)]
-	n := len(src) &^ (v.width - 1)
-	if n > 0 {
-		v.minMaxEach(lo[:n], hi[:n], src[:n])
-	}
-	minMaxEachFloat(lo[n:], hi[n:], src[n:])
-}
-
-// applyAll runs the routine over the whole vectors of src, then once more
-// over the rest padded with zeros.
-func (v *floatVector[F, K]) applyAll(dst, src []F, q Quant[F], clamp bool, mode RoundMode) {
-	f := v.apply[variantOf(clamp, mode)]
-	dst = dst[:len(src)]
-	n := len(src) &^ (v.width - 1)
-	if n > 0 {
-		f(dst[:n], src[:n], q.Min, q.Max, q.Scale, q.Inv)
-	}
-	if n < len(src) {
-		var buf [16]F
-		b := buf[:v.width]
-		copy(b, src[n:])
-		f(b, b, q.Min, q.Max, q.Scale, q.Inv)
-		copy(dst[n:], b)
-	}
-}
-
-func (v *floatVector[F, K]) applyEachAll(dst, src []F, q quantArrays[F], clamp bool, mode RoundMode) {
-	f := v.applyEach[variantOf(clamp, mode)]
-	dst = dst[:len(src)]
-	q = q.slice(len(src))
-	n := len(src) &^ (v.width - 1)
-	if n > 0 {
-		f(dst[:n], src[:n], q.Min[:n], q.Max[:n], q.Scale[:n], q.Inv[:n])
-	}
-	if n < len(src) {
-		var buf, mn, mx, sc, inv [16]F
-		w := v.width
-		copy(buf[:w], src[n:])
-		copy(mn[:w], q.Min[n:])
-		copy(mx[:w], q.Max[n:])
-		copy(sc[:w], q.Scale[n:])
-		copy(inv[:w], q.Inv[n:])
-		f(buf[:w], buf[:w], mn[:w], mx[:w], sc[:w], inv[:w])
-		copy(dst[n:], buf[:w])
-	}
-}
-
-// halfVector holds one instruction set's routines for a 16-bit storage
-// type computed in float32.
-type halfVector struct {
-	name string
-	// width is the float32 lanes per vector (elements per step of the
-	// element-wise routines); keyWidth the 16-bit lanes per vector
-	// (elements per range step); applyWidth the elements per apply step,
-	// when not width (the bfloat16 routines take a whole vector of 16-bit
-	// elements at a time).
-	width, keyWidth, applyWidth int
-	// inf is the bits of the format's +Inf.
-	inf   uint16
-	widen func(uint16) float32
-	// minMaxKeys is as floatVector's, for 16-bit keys (see unkey16) of
-	// either format.
-	minMaxKeys func(src []uint16, inf uint16, keys []int16)
-	minMaxEach func(lo, hi []float32, src []uint16)
-	apply      [4]func(dst, src []uint16, min, max, scale, inv float32)
-	// applyNT are as floatVector's.
-	applyNT   [4]func(dst, src []uint16, min, max, scale, inv float32)
-	applyEach [4]func(dst, src []uint16, min, max, scale, inv []float32)
-	// portable is the format's portable kernel set, which finishes the
-	// ranges.
-	portable *kernels[uint16, float32]
-}
-
-// kernels returns the kernel set of v, streaming when v has the routines.
-func (v *halfVector) kernels() kernels[uint16, float32] {
-	k := kernels[uint16, float32]{name: v.name, minMax: v.minMax, minMaxEach: v.minMaxEachAll, apply: v.applyAll, applyEach: v.applyEachAll}
+// kernels returns the kernel set of v.
+func (v *vector[S, C]) kernels() kernels[S, C] {
+	k := kernels[S, C]{name: v.name, minMax: v.minMax, minMaxEach: v.minMaxEachAll, apply: v.applyAll, applyEach: v.applyEachAll}
 	if v.applyNT[0] != nil {
 		k.stream = v.streamAll
 	}
@@ -186,44 +61,23 @@ func (v *halfVector) kernels() kernels[uint16, float32] {
 }
 
 // applyStep returns the elements per apply step.
-func (v *halfVector) applyStep() int {
+func (v *vector[S, C]) applyStep() int {
 	if v.applyWidth > 0 {
 		return v.applyWidth
 	}
 	return v.width
 }
 
-// streamAll is floatVector's streamAll for 16-bit elements.
-func (v *halfVector) streamAll(dst, src []uint16, q Quant[float32], clamp bool, mode RoundMode) {
-	dst = dst[:len(src)]
-	w := v.applyStep()
-	head, ok := alignedFrom(dst, 2, w)
-	n := (len(src) - head) &^ (w - 1)
-	if !ok || n == 0 {
-		v.applyAll(dst, src, q, clamp, mode)
-		return
-	}
-	v.applyAll(dst[:head], src[:head], q, clamp, mode)
-	v.applyNT[variantOf(clamp, mode)](dst[head:head+n], src[head:head+n], q.Min, q.Max, q.Scale, q.Inv)
-	v.applyAll(dst[head+n:], src[head+n:], q, clamp, mode)
-}
-
-func (v *halfVector) minMax(src []uint16, lo, hi float32) (float32, float32) {
-	n := len(src) &^ (v.keyWidth - 1)
+func (v *vector[S, C]) minMax(src []S, lo, hi C) (C, C) {
+	n := len(src) &^ (v.rangeWidth - 1)
 	if n > 0 {
-		var buf [64]int16
-		keys := buf[:2*v.keyWidth]
-		v.minMaxKeys(src[:n], v.inf, keys)
-		kl, kh := keys[0], keys[v.keyWidth]
-		for j := 1; j < v.keyWidth; j++ {
-			kl, kh = min(kl, keys[j]), max(kh, keys[v.keyWidth+j])
-		}
-		lo, hi = min(lo, v.widen(unkey16(kl))), max(hi, v.widen(unkey16(kh)))
+		l, h := v.vecRange(src[:n])
+		lo, hi = min(lo, l), max(hi, h)
 	}
 	return v.portable.minMax(src[n:], lo, hi)
 }
 
-func (v *halfVector) minMaxEachAll(lo, hi []float32, src []uint16) {
+func (v *vector[S, C]) minMaxEachAll(lo, hi []C, src []S) {
 	lo, hi = lo[:len(src)], hi[:len(src)]
 	n := len(src) &^ (v.width - 1)
 	if n > 0 {
@@ -232,82 +86,102 @@ func (v *halfVector) minMaxEachAll(lo, hi []float32, src []uint16) {
 	v.portable.minMaxEach(lo[n:], hi[n:], src[n:])
 }
 
-func (v *halfVector) applyAll(dst, src []uint16, q Quant[float32], clamp bool, mode RoundMode) {
-	f := v.apply[variantOf(clamp, mode)]
+func (v *vector[S, C]) applyAll(dst, src []S, q Quant[C], clamp bool, mode RoundMode) {
 	dst = dst[:len(src)]
-	w := v.applyStep()
-	n := len(src) &^ (w - 1)
+	n := len(src) &^ (v.applyStep() - 1)
 	if n > 0 {
-		f(dst[:n], src[:n], q.Min, q.Max, q.Scale, q.Inv)
+		v.apply[variantOf(clamp, mode)](dst[:n], src[:n], q.Min, q.Max, q.Scale, q.Inv)
 	}
-	if n < len(src) {
-		var buf [32]uint16
-		b := buf[:w]
-		copy(b, src[n:])
-		f(b, b, q.Min, q.Max, q.Scale, q.Inv)
-		copy(dst[n:], b)
-	}
+	v.portable.apply(dst[n:], src[n:], q, clamp, mode)
 }
 
-func (v *halfVector) applyEachAll(dst, src []uint16, q quantArrays[float32], clamp bool, mode RoundMode) {
-	f := v.applyEach[variantOf(clamp, mode)]
+func (v *vector[S, C]) applyEachAll(dst, src []S, q quantArrays[C], clamp bool, mode RoundMode) {
 	dst = dst[:len(src)]
 	q = q.slice(len(src))
 	n := len(src) &^ (v.width - 1)
 	if n > 0 {
-		f(dst[:n], src[:n], q.Min[:n], q.Max[:n], q.Scale[:n], q.Inv[:n])
+		v.applyEach[variantOf(clamp, mode)](dst[:n], src[:n], q.Min[:n], q.Max[:n], q.Scale[:n], q.Inv[:n])
 	}
-	if n < len(src) {
-		var buf [16]uint16
-		var mn, mx, sc, inv [16]float32
-		w := v.width
-		copy(buf[:w], src[n:])
-		copy(mn[:w], q.Min[n:])
-		copy(mx[:w], q.Max[n:])
-		copy(sc[:w], q.Scale[n:])
-		copy(inv[:w], q.Inv[n:])
-		f(buf[:w], buf[:w], mn[:w], mx[:w], sc[:w], inv[:w])
-		copy(dst[n:], buf[:w])
+	rest := quantArrays[C]{q.Min[n:], q.Max[n:], q.Scale[n:], q.Inv[n:]}
+	v.portable.applyEach(dst[n:], src[n:], rest, clamp, mode)
+}
+
+// streamAll is applyAll with the streaming routine for the part of dst
+// that starts on a step boundary.
+func (v *vector[S, C]) streamAll(dst, src []S, q Quant[C], clamp bool, mode RoundMode) {
+	dst = dst[:len(src)]
+	w := v.applyStep()
+	head, ok := alignedFrom(dst, w)
+	n := (len(src) - head) &^ (w - 1)
+	if !ok || n == 0 {
+		v.applyAll(dst, src, q, clamp, mode)
+		return
+	}
+	v.portable.apply(dst[:head], src[:head], q, clamp, mode)
+	v.applyNT[variantOf(clamp, mode)](dst[head:head+n], src[head:head+n], q.Min, q.Max, q.Scale, q.Inv)
+	v.applyAll(dst[head+n:], src[head+n:], q, clamp, mode)
+}
+
+// alignedFrom returns the index of the first element of dst whose address
+// is a multiple of width elements, or false when there is none (dst
+// empty, or its elements not aligned to their size, as in a view of bytes
+// at an odd offset).
+func alignedFrom[T any](dst []T, width int) (int, bool) {
+	if len(dst) == 0 {
+		return 0, false
+	}
+	var t T
+	size := uintptr(unsafe.Sizeof(t))
+	addr := uintptr(unsafe.Pointer(unsafe.SliceData(dst)))
+	if addr%size != 0 {
+		return 0, false
+	}
+	align := size * uintptr(width)
+	head := int((align - addr%align) % align / size)
+	return head, head <= len(dst)
+}
+
+// floatRange returns a vecRange for float type F from a routine that
+// returns the sortable keys (see unkey32) of the range of whole vectors.
+func floatRange[F float32 | float64, K int32 | int64](keys func(src []F) (lo, hi K), unkey func(K) F) func([]F) (F, F) {
+	return func(src []F) (F, F) {
+		lo, hi := keys(src)
+		return unkey(lo), unkey(hi)
 	}
 }
 
-// sumsVector is one instruction set's error sums: sums fills 5*width
-// float64 lanes, as sumErrorsAVX2 documents.
-type sumsVector struct {
-	width int
-	sums  func(x, y []float32, sums []float64)
+// halfRange returns a vecRange for a 16-bit format with +Inf bits inf,
+// widened by widen, from a routine that returns the sortable keys (see
+// unkey16) of the range of whole vectors of either format.
+func halfRange(keys func(src []uint16, inf uint16) (lo, hi int16), inf uint16, widen func(uint16) float32) func([]uint16) (float32, float32) {
+	return func(src []uint16) (float32, float32) {
+		lo, hi := keys(src, inf)
+		return widen(unkey16(lo)), widen(unkey16(hi))
+	}
 }
 
-// errorSums is ErrorSumsFloat32 with v's routine for the whole vectors,
-// its lanes added in order, and the portable loop for the rest.
-func (v sumsVector) errorSums(x, y []float32) (ErrorSums, bool) {
-	y = y[:len(x)]
-	n := len(x) &^ (v.width - 1)
-	var s ErrorSums
-	if n > 0 {
-		var buf [40]float64
-		w := v.width
-		b := buf[:5*w]
-		v.sums(x[:n], y[:n], b)
-		for _, bad := range b[4*w:] {
-			if bad != 0 {
+// sumsVector is ErrorSumsFloat32 from one instruction set's routine,
+// which sums whole vectors of width pairs, and the portable loop for the
+// rest.
+func sumsVector(width int, sums func(x, y []float32) (signal, noise, sumAbs, maxAbs float64, ok bool)) func(x, y []float32) (ErrorSums, bool) {
+	return func(x, y []float32) (ErrorSums, bool) {
+		y = y[:len(x)]
+		n := len(x) &^ (width - 1)
+		var s ErrorSums
+		if n > 0 {
+			signal, noise, sumAbs, maxAbs, ok := sums(x[:n], y[:n])
+			if !ok {
 				return ErrorSums{}, false
 			}
+			s = ErrorSums{N: int64(n), Signal: signal, Noise: noise, SumAbs: sumAbs, MaxAbs: maxAbs}
 		}
-		s.N = int64(n)
-		for j := range w {
-			s.Signal += b[j]
-			s.Noise += b[w+j]
-			s.SumAbs += b[2*w+j]
-			s.MaxAbs = max(s.MaxAbs, b[3*w+j])
+		t, ok := errorSumsFloat32(x[n:], y[n:])
+		if !ok {
+			return ErrorSums{}, false
 		}
+		s.Add(t)
+		return s, true
 	}
-	t, ok := errorSumsFloat32(x[n:], y[n:])
-	if !ok {
-		return ErrorSums{}, false
-	}
-	s.Add(t)
-	return s, true
 }
 
 // conversions are one instruction set's 16-bit conversions over whole
