@@ -1,12 +1,13 @@
 # qdq: fake quantization, bit for bit as TensorFlow.
 #
 #   make demo    build qdq and fake-quantize the bundled sample
-#   make test    vet and test the portable and the SIMD builds, with the race detector too
+#   make test    vet and test the default and the purego builds, with the race detector too
 #   make soak    10,000 calls and 1,000 engines per backend, 10 minutes of each fuzz target (not in CI)
 #   make bench   Go benchmarks and the qdq bench table
 #   make bench-file  qdq run on a generated 2 GiB file against cp: time and peak RSS
 #   make lint    staticcheck, pinned in tools.mod
 #   make shaders recompile shaders/*.comp to the committed SPIR-V
+#   make asm     regenerate the committed amd64 assembly from cpu/_asm (avo)
 #   make fuzz    run every fuzz target for FUZZTIME each
 
 # GO is a Go command new enough for go.mod: the one on PATH, or one that
@@ -18,7 +19,6 @@ ifeq ($(GO),)
 $(error no suitable Go command: see .ci/go.sh)
 endif
 GOFMT     := $(dir $(GO))gofmt
-SIMD      := GOEXPERIMENT=simd
 BIN       := bin/qdq
 FUZZTIME  ?= 60s
 BENCHSIZE ?= 64Mi
@@ -26,19 +26,25 @@ TMP       := $(or $(TMPDIR),/tmp)
 # bench-file's weight file: BENCHMIB MiB of F32 data in 8 tensors.
 BENCHMIB  ?= 2048
 
-.PHONY: all build shaders demo test check-shim test-portable test-simd test-race test-validation vet bench bench-file lint fuzz soak clean
+.PHONY: all build shaders asm demo test check-shim test-default test-purego test-race test-validation vet bench bench-file lint fuzz soak clean
 
 all: build
 
-# The command is built with the SIMD kernels (they are chosen at run time,
-# so the binary still runs on CPUs without AVX2).
+# A plain build: the assembly kernels are chosen at run time, so the binary
+# runs on any CPU of its architecture.
 build:
-	$(SIMD) $(GO) build -o $(BIN) ./cmd/qdq
+	$(GO) build -o $(BIN) ./cmd/qdq
 
 # Regenerates the committed SPIR-V from shaders/*.comp (needs glslc and
 # spirv-val: apt-get install glslc spirv-tools).
 shaders:
 	cd shaders && $(GO) generate
+
+# Regenerates cpu/kernels_amd64.s and its Go declarations from the avo
+# program in cpu/_asm, a module of its own (the library does not depend on
+# avo). TestAssemblyIsGenerated fails when the committed files are stale.
+asm:
+	cd cpu/_asm && $(GO) run . -out ../kernels_amd64.s -stubs ../kernels_stubs_amd64.go -sets ../kernels_sets_amd64.go -pkg cpu
 
 demo: build
 	@echo "== 8-bit, one range for the whole tensor =="
@@ -57,15 +63,16 @@ demo: build
 	@echo "== the same model, 4-bit per output channel (axis 0), report in $(TMP)/qdq-demo-report.json =="
 	$(BIN) run -axis 0 -bits 4 -report $(TMP)/qdq-demo-report.json testdata/model.safetensors $(TMP)/qdq-demo-model.safetensors
 
-test: vet check-shim test-portable test-simd test-race test-validation
+test: vet check-shim test-default test-purego test-race test-validation
 	$(GO) run ./testdata/gen -check
 
 vet:
 	@test -z "$$($(GOFMT) -l .)" || { echo "gofmt needed:"; $(GOFMT) -l .; exit 1; }
 	$(GO) vet ./...
-	$(SIMD) $(GO) vet ./...
+	$(GO) vet -tags purego ./...
 	CGO_ENABLED=0 $(GO) vet ./...
 	$(GO) vet -tags novulkan ./...
+	GOARCH=arm64 CGO_ENABLED=0 $(GO) vet ./...
 
 # The Vulkan structures gpu/vkshim.c declares by layout, checked against
 # the Vulkan headers (apt-get install gcc libvulkan-dev). Without them it
@@ -79,11 +86,13 @@ check-shim:
 		echo "check-shim: skipped, $(CC) cannot compile against <vulkan/vulkan.h> (apt-get install gcc libvulkan-dev)"; \
 	fi
 
-test-portable:
+test-default:
 	$(GO) test -count=1 ./...
 
-test-simd:
-	$(SIMD) $(GO) test -count=1 ./...
+# The portable kernels alone, as a CPU without the vector instructions
+# gets them.
+test-purego:
+	$(GO) test -count=1 -tags purego ./...
 
 # Every package under the race detector (CPU and lavapipe paths), in short
 # mode: the exhaustive 2^32 sweeps are left to the other runs.
@@ -99,7 +108,7 @@ test-validation:
 	@grep -q "^ok" .validation.log && rm -f .validation.log && echo "validation layer: clean"
 
 bench: build
-	$(SIMD) $(GO) test -run '^$$' -bench . -benchtime 5x ./...
+	$(GO) test -run '^$$' -bench . -benchtime 5x ./...
 	$(BIN) bench -size $(BENCHSIZE)
 
 # qdq run on a generated F32 file (BENCHMIB MiB, 8 tensors) on the CPU,
@@ -124,7 +133,7 @@ bench-file: build
 
 lint:
 	$(GO) tool -modfile=tools.mod staticcheck ./...
-	$(SIMD) $(GO) tool -modfile=tools.mod staticcheck ./...
+	$(GO) tool -modfile=tools.mod staticcheck -tags purego ./...
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/npy
