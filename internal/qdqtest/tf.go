@@ -16,8 +16,8 @@ import (
 	"github.com/qdqvk/qdq"
 )
 
-// tfCase is one entry of testdata/tf_cases.json (a copy of
-// shared/spec/tf_cases.json): TensorFlow's own test vectors.
+// tfCase is one entry of testdata/tf_cases.json: TensorFlow's own test
+// vectors, taken from its kernel tests.
 type tfCase struct {
 	ID       string          `json:"id"`
 	Op       string          `json:"op"`
