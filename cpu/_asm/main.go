@@ -719,6 +719,46 @@ func quantize(s isa, t float, v variant, x, lo, hi, scale, inv, half VecVirtual)
 	mul(t, x, x, inv)
 }
 
+// applyArgs loads the arguments of an apply routine of variant v: the
+// dst and src pointers, the element count, and the parameters min, max
+// (when it clamps), scale and inv broadcast to vectors of t, with 0.5
+// when it rounds half up.
+func applyArgs(s isa, t float, v variant) (d, p, n Register, lo, hi, scale, inv, half VecVirtual) {
+	d = Load(Param("dst").Base(), GP64())
+	p = Load(Param("src").Base(), GP64())
+	n = Load(Param("src").Len(), GP64())
+	if v.clamp {
+		lo, hi = bcastParam(s, t, "min"), bcastParam(s, t, "max")
+	}
+	scale, inv = bcastParam(s, t, "scale"), bcastParam(s, t, "inv")
+	return d, p, n, lo, hi, scale, inv, halfVec(s, t, v)
+}
+
+// eachArgs loads the arguments of an applyEach routine of variant v: the
+// dst and src pointers, the element count, and the pointers to the
+// per-element min and max (when it clamps), scale and inv.
+func eachArgs(v variant) (d, p, n, mn, mx, sc, iv Register) {
+	d = Load(Param("dst").Base(), GP64())
+	p = Load(Param("src").Base(), GP64())
+	n = Load(Param("src").Len(), GP64())
+	if v.clamp {
+		mn = Load(Param("min").Base(), GP64())
+		mx = Load(Param("max").Base(), GP64())
+	}
+	sc = Load(Param("scale").Base(), GP64())
+	iv = Load(Param("inv").Base(), GP64())
+	return d, p, n, mn, mx, sc, iv
+}
+
+// halfVec returns a vector of 0.5 in t for a variant that rounds half up,
+// and nil for the others.
+func halfVec(s isa, t float, v variant) VecVirtual {
+	if !v.up {
+		return nil
+	}
+	return bcastKey(s, t, halfBits(t))
+}
+
 // halfBits returns the bits of 0.5 in t.
 func halfBits(t float) uint64 {
 	if t.size == 4 {
@@ -757,17 +797,7 @@ func apply(s isa, t float, v variant, nt bool) {
 		doc = append(doc, streamDoc(s.bytes)...)
 	}
 	Doc(doc...)
-	d := Load(Param("dst").Base(), GP64())
-	p := Load(Param("src").Base(), GP64())
-	n := Load(Param("src").Len(), GP64())
-	var lo, hi, half VecVirtual
-	if v.clamp {
-		lo, hi = bcastParam(s, t, "min"), bcastParam(s, t, "max")
-	}
-	scale, inv := bcastParam(s, t, "scale"), bcastParam(s, t, "inv")
-	if v.up {
-		half = bcastKey(s, t, halfBits(t))
-	}
+	d, p, n, lo, hi, scale, inv, half := applyArgs(s, t, v)
 	const unroll = 4
 	xs := make([]VecVirtual, unroll)
 	for i := range xs {
@@ -822,20 +852,8 @@ func applyEach(s isa, t float, v variant) {
 		"src, "+v.describe()+": element j uses min[j], max[j],",
 		"scale[j] and inv[j].",
 	)
-	d := Load(Param("dst").Base(), GP64())
-	p := Load(Param("src").Base(), GP64())
-	n := Load(Param("src").Len(), GP64())
-	var mn, mx Register
-	if v.clamp {
-		mn = Load(Param("min").Base(), GP64())
-		mx = Load(Param("max").Base(), GP64())
-	}
-	sc := Load(Param("scale").Base(), GP64())
-	iv := Load(Param("inv").Base(), GP64())
-	var half VecVirtual
-	if v.up {
-		half = bcastKey(s, t, halfBits(t))
-	}
+	d, p, n, mn, mx, sc, iv := eachArgs(v)
+	half := halfVec(s, t, v)
 	x, lo, hi, scale, inv := s.vec(), s.vec(), s.vec(), s.vec(), s.vec()
 	ptrs := []cursor{{d, t.size}, {p, t.size}, {sc, t.size}, {iv, t.size}}
 	if v.clamp {
@@ -1070,17 +1088,7 @@ func apply16(s isa, h half16, v variant, nt bool) {
 		doc = append(doc, streamDoc(s.bytes/2)...)
 	}
 	Doc(doc...)
-	d := Load(Param("dst").Base(), GP64())
-	p := Load(Param("src").Base(), GP64())
-	n := Load(Param("src").Len(), GP64())
-	var lo, hi, half VecVirtual
-	if v.clamp {
-		lo, hi = bcastParam(s, f32, "min"), bcastParam(s, f32, "max")
-	}
-	scale, inv := bcastParam(s, f32, "scale"), bcastParam(s, f32, "inv")
-	if v.up {
-		half = bcast32(s, uint32(halfBits(f32)))
-	}
+	d, p, n, lo, hi, scale, inv, half := applyArgs(s, f32, v)
 	c := newNarrowConsts(s, h)
 	const unroll = 2
 	xs := make([]VecVirtual, unroll)
@@ -1125,17 +1133,7 @@ func applyBF16(s isa, v variant, nt bool) {
 		doc = append(doc, streamDoc(s.bytes)...)
 	}
 	Doc(doc...)
-	d := Load(Param("dst").Base(), GP64())
-	p := Load(Param("src").Base(), GP64())
-	n := Load(Param("src").Len(), GP64())
-	var lo, hi, half VecVirtual
-	if v.clamp {
-		lo, hi = bcastParam(s, f32, "min"), bcastParam(s, f32, "max")
-	}
-	scale, inv := bcastParam(s, f32, "scale"), bcastParam(s, f32, "inv")
-	if v.up {
-		half = bcast32(s, uint32(halfBits(f32)))
-	}
+	d, p, n, lo, hi, scale, inv, half := applyArgs(s, f32, v)
 	upper := bcast32(s, 0xffff0000)
 	c := newNarrowConsts(s, bf16)
 	in, even, odd := s.vec(), s.vec(), s.vec()
@@ -1200,20 +1198,8 @@ func applyEach16(s isa, h half16, v variant) {
 		"of src, "+v.describe()+", computed in float32:",
 		"element j uses min[j], max[j], scale[j] and inv[j].",
 	)
-	d := Load(Param("dst").Base(), GP64())
-	p := Load(Param("src").Base(), GP64())
-	n := Load(Param("src").Len(), GP64())
-	var mn, mx Register
-	if v.clamp {
-		mn = Load(Param("min").Base(), GP64())
-		mx = Load(Param("max").Base(), GP64())
-	}
-	sc := Load(Param("scale").Base(), GP64())
-	iv := Load(Param("inv").Base(), GP64())
-	var half VecVirtual
-	if v.up {
-		half = bcast32(s, uint32(halfBits(f32)))
-	}
+	d, p, n, mn, mx, sc, iv := eachArgs(v)
+	half := halfVec(s, f32, v)
 	c := newNarrowConsts(s, h)
 	x, lo, hi, scale, inv := s.vec(), s.vec(), s.vec(), s.vec(), s.vec()
 	ptrs := []cursor{{d, 2}, {p, 2}, {sc, 4}, {iv, 4}}
