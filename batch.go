@@ -5,8 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/qdqvk/qdq/cpu"
-	"github.com/qdqvk/qdq/gpu"
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // Job is one tensor of a batch.
@@ -84,19 +83,19 @@ func (e *Engine) batchGPU(ctx context.Context, jobs []Job, calls []call, results
 		}
 		var err error
 		if dtype == F64 {
-			err = batchCalls(ctx, index, jobs, calls, results, done, func(cs []*gpu.Call[float64]) error {
+			err = batchCalls(ctx, index, jobs, calls, results, done, func(cs []*quant.Call[float64]) error {
 				return e.gpu.BatchFloat64(ctx, cs)
 			})
 		} else {
-			err = batchCalls(ctx, index, jobs, calls, results, done, func(cs []*gpu.Call[float32]) error {
-				return e.gpu.BatchFloat32(ctx, dtype.String(), cs)
+			err = batchCalls(ctx, index, jobs, calls, results, done, func(cs []*quant.Call[float32]) error {
+				return e.gpu.BatchFloat32(ctx, quant.Storage(dtype), cs)
 			})
 		}
 		switch {
 		case err == nil:
-		case errors.Is(err, gpu.ErrClosed):
+		case e.closed.Load():
 			return newError(ErrClosed, "engine is closed")
-		case errors.Is(err, gpu.ErrDevice):
+		case errors.Is(err, quant.ErrDeclined):
 			// The jobs not done run alone, each on the device or, if it
 			// fails again, on the CPU.
 		default:
@@ -108,11 +107,11 @@ func (e *Engine) batchGPU(ctx context.Context, jobs []Job, calls []call, results
 
 // batchCalls builds the device calls of the jobs at index, runs them, and
 // records the ones that ran.
-func batchCalls[C cpu.Float](ctx context.Context, index []int, jobs []Job, calls []call, results []Result, done []bool,
-	run func([]*gpu.Call[C]) error) error {
-	cs := make([]*gpu.Call[C], len(index))
+func batchCalls[C quant.Float](ctx context.Context, index []int, jobs []Job, calls []call, results []Result, done []bool,
+	run func([]*quant.Call[C]) error) error {
+	cs := make([]*quant.Call[C], len(index))
 	for k, i := range index {
-		cs[k] = &gpu.Call[C]{Dst: jobs[i].Out.bytes(), Src: jobs[i].In.bytes(), Request: request[C](calls[i])}
+		cs[k] = &quant.Call[C]{Dst: jobs[i].Out.bytes(), Src: jobs[i].In.bytes(), Request: request[C](calls[i])}
 	}
 	if err := run(cs); err != nil {
 		return err

@@ -7,7 +7,7 @@ import (
 
 	"github.com/x448/float16"
 
-	"github.com/qdqvk/qdq/cpu"
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // DType is a tensor's element type. The zero value is not a valid dtype.
@@ -34,17 +34,7 @@ func (d DType) String() string {
 
 // Size returns the number of bytes one element occupies, or 0 for an
 // invalid dtype.
-func (d DType) Size() int {
-	switch d {
-	case F32:
-		return 4
-	case F64:
-		return 8
-	case F16, BF16:
-		return 2
-	}
-	return 0
-}
+func (d DType) Size() int { return quant.Storage(d).Size() }
 
 // Round returns x rounded once to d, to nearest-even (overflowing to ±Inf),
 // as a float64: the value a given range bound takes for a tensor of d.
@@ -54,9 +44,9 @@ func (d DType) Round(x float64) float64 {
 	case F32:
 		return float64(float32(x))
 	case F16:
-		return float64(cpu.Float16ToFloat32(cpu.Float64ToFloat16(x)))
+		return float64(quant.Float16ToFloat32(quant.Float64ToFloat16(x)))
 	case BF16:
-		return float64(cpu.BFloat16ToFloat32(cpu.Float64ToBFloat16(x)))
+		return float64(quant.BFloat16ToFloat32(quant.Float64ToBFloat16(x)))
 	}
 	return x
 }
@@ -83,16 +73,16 @@ type BFloat16 uint16
 // BFloat16FromFloat32 rounds f to the nearest bfloat16, ties to even, with
 // gradual underflow and overflow to ±Inf. A NaN stays a quiet NaN with its
 // sign.
-func BFloat16FromFloat32(f float32) BFloat16 { return BFloat16(cpu.Float32ToBFloat16(f)) }
+func BFloat16FromFloat32(f float32) BFloat16 { return BFloat16(quant.Float32ToBFloat16(f)) }
 
 // BFloat16FromFloat64 rounds f once to the nearest bfloat16, ties to even.
-func BFloat16FromFloat64(f float64) BFloat16 { return BFloat16(cpu.Float64ToBFloat16(f)) }
+func BFloat16FromFloat64(f float64) BFloat16 { return BFloat16(quant.Float64ToBFloat16(f)) }
 
 // BFloat16FromBits returns the bfloat16 with the given bit pattern.
 func BFloat16FromBits(b uint16) BFloat16 { return BFloat16(b) }
 
 // Float32 returns b as a float32, exactly.
-func (b BFloat16) Float32() float32 { return cpu.BFloat16ToFloat32(uint16(b)) }
+func (b BFloat16) Float32() float32 { return quant.BFloat16ToFloat32(uint16(b)) }
 
 // Bits returns b's bit pattern.
 func (b BFloat16) Bits() uint16 { return uint16(b) }
@@ -105,7 +95,9 @@ func (b BFloat16) IsNaN() bool { return math.IsNaN(float64(b.Float32())) }
 
 // Float16FromFloat64 rounds f once to the nearest IEEE half, ties to even.
 // (float16.Fromfloat32(float32(f)) would round twice.)
-func Float16FromFloat64(f float64) float16.Float16 { return float16.Frombits(cpu.Float64ToFloat16(f)) }
+func Float16FromFloat64(f float64) float16.Float16 {
+	return float16.Frombits(quant.Float64ToFloat16(f))
+}
 
 // Element is the set of Go element types a Tensor can hold.
 type Element interface {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"math"
 	"os"
 	"path"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/qdqvk/qdq/cpu"
 	"github.com/qdqvk/qdq/internal/mapfile"
+	"github.com/qdqvk/qdq/internal/quant"
 	"github.com/qdqvk/qdq/internal/safetensors"
 )
 
@@ -670,17 +670,17 @@ func (r *fileRun) producePieces(ctx context.Context, j *fileJob) error {
 		fallback = fmt.Sprintf("its %d bytes are beyond a third of the memory limit, so it ran in pieces on the CPU", j.t.End-j.t.Begin)
 	}
 	fixedQuant := quantsOf(j.dtype, fixed)
-	for p := range pieces(j.c.layout, elems) {
-		off := j.t.Begin + int64(p.first)*size
-		n := int64(p.layout.Len()) * size
-		seg := &segment{job: j, off: off, last: off+n == j.t.End, c0: p.c0}
-		c := call{layout: p.layout, params: j.c.params}
-		d := p.layout.Depth
+	for p := range quant.Pieces(j.c.layout, elems) {
+		off := j.t.Begin + int64(p.First)*size
+		n := int64(p.Layout.Len()) * size
+		seg := &segment{job: j, off: off, last: off+n == j.t.End, c0: p.Channel}
+		c := call{layout: p.Layout, params: j.c.params}
+		d := p.Layout.Depth
 		if fixed != nil {
-			c.fixed = fixed[p.c0 : p.c0+d]
-			c.fixedQuant = sliceQuants(fixedQuant, p.c0, p.c0+d)
+			c.fixed = fixed[p.Channel : p.Channel+d]
+			c.fixedQuant = sliceQuants(fixedQuant, p.Channel, p.Channel+d)
 		} else {
-			c.min, c.max = j.c.min[p.c0:p.c0+d], j.c.max[p.c0:p.c0+d]
+			c.min, c.max = j.c.min[p.Channel:p.Channel+d], j.c.max[p.Channel:p.Channel+d]
 		}
 		err := r.launch(ctx, seg, 2*n, func() error {
 			src, err := r.input(seg, j, off, n)
@@ -690,7 +690,7 @@ func (r *fileRun) producePieces(ctx context.Context, j *fileJob) error {
 			dst := r.buffer(seg, n)
 			var res Result
 			if r.e.ref || (r.e.gpu != nil && fixed == nil) {
-				shape := []int{p.layout.Len()}
+				shape := []int{p.Layout.Len()}
 				res, err = r.e.runCall(ctx, bytesTensor(j.dtype, shape, dst), bytesTensor(j.dtype, shape, src), c)
 				seg.stats = errorStats(r.e.cpu, j.dtype, src, dst)
 			} else {
@@ -720,15 +720,15 @@ func (r *fileRun) findRange(ctx context.Context, j *fileJob, elems int) ([]Chann
 	// A tensor within a quarter of the budget keeps its pages mapped for
 	// the second pass; a larger one gives them back as it goes.
 	release := j.t.End-j.t.Begin > r.budget.size/4
-	fold := func(merge func(c int, b []byte, l cpu.Layout) error) error {
-		for p := range pieces(j.c.layout, elems) {
-			off, n := j.t.Begin+int64(p.first)*size, int64(p.layout.Len())*size
+	fold := func(merge func(c int, b []byte, l quant.Layout) error) error {
+		for p := range quant.Pieces(j.c.layout, elems) {
+			off, n := j.t.Begin+int64(p.First)*size, int64(p.Layout.Len())*size
 			seg := &segment{}
 			src, err := r.input(seg, j, off, n)
 			if err != nil {
 				return err
 			}
-			err = merge(p.c0, src, p.layout)
+			err = merge(p.Channel, src, p.Layout)
 			if release {
 				r.in.Release(r.hdr.DataOffset+off, n)
 			}
@@ -743,19 +743,19 @@ func (r *fileRun) findRange(ctx context.Context, j *fileJob, elems int) ([]Chann
 	}
 	switch j.dtype {
 	case F64:
-		return foldRanges(depth, j.c.params, fold, func(b []byte, l cpu.Layout) ([]cpu.Bounds[float64], error) {
+		return foldRanges(depth, j.c.params, fold, func(b []byte, l quant.Layout) ([]quant.Bounds[float64], error) {
 			return r.e.cpu.RangeFloat64(ctx, unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/8), l)
 		})
 	case F32:
-		return foldRanges(depth, j.c.params, fold, func(b []byte, l cpu.Layout) ([]cpu.Bounds[float32], error) {
+		return foldRanges(depth, j.c.params, fold, func(b []byte, l quant.Layout) ([]quant.Bounds[float32], error) {
 			return r.e.cpu.RangeFloat32(ctx, unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/4), l)
 		})
 	case F16:
-		return foldRanges(depth, j.c.params, fold, func(b []byte, l cpu.Layout) ([]cpu.Bounds[float32], error) {
+		return foldRanges(depth, j.c.params, fold, func(b []byte, l quant.Layout) ([]quant.Bounds[float32], error) {
 			return r.e.cpu.RangeFloat16(ctx, unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/2), l)
 		})
 	default:
-		return foldRanges(depth, j.c.params, fold, func(b []byte, l cpu.Layout) ([]cpu.Bounds[float32], error) {
+		return foldRanges(depth, j.c.params, fold, func(b []byte, l quant.Layout) ([]quant.Bounds[float32], error) {
 			return r.e.cpu.RangeBFloat16(ctx, unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/2), l)
 		})
 	}
@@ -763,74 +763,26 @@ func (r *fileRun) findRange(ctx context.Context, j *fileJob, elems int) ([]Chann
 
 // foldRanges merges the ranges of every piece fold visits and returns the
 // channels' parameters.
-func foldRanges[C cpu.Float](depth int, params cpu.Params, fold func(func(int, []byte, cpu.Layout) error) error, rng func([]byte, cpu.Layout) ([]cpu.Bounds[C], error)) ([]Channel, error) {
-	merged := make([]cpu.Bounds[C], depth)
+func foldRanges[C quant.Float](depth int, params quant.Params, fold func(func(int, []byte, quant.Layout) error) error, rng func([]byte, quant.Layout) ([]quant.Bounds[C], error)) ([]Channel, error) {
+	merged := make([]quant.Bounds[C], depth)
 	for c := range merged {
-		merged[c] = cpu.EmptyBounds[C]()
+		merged[c] = quant.EmptyBounds[C]()
 	}
-	err := fold(func(c0 int, b []byte, l cpu.Layout) error {
+	err := fold(func(c0 int, b []byte, l quant.Layout) error {
 		found, err := rng(b, l)
 		for i, f := range found {
-			merged[c0+i] = cpu.MergeBounds(merged[c0+i], f)
+			merged[c0+i] = quant.MergeBounds(merged[c0+i], f)
 		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	quants := make([]cpu.Quant[C], depth)
+	quants := make([]quant.Quant[C], depth)
 	for c, m := range merged {
-		quants[c] = cpu.QuantOf(params, m)
+		quants[c] = quant.QuantOf(params, m)
 	}
 	return channelsOf(quants), nil
-}
-
-// piece is a part of a tensor's [outer, depth, inner] layout that is
-// itself such a layout: whole slabs, whole rows of adjacent channels, or
-// part of one row.
-type piece struct {
-	first  int // element offset in the tensor
-	layout cpu.Layout
-	c0     int // its first channel
-}
-
-// pieces splits l into pieces of at most max(elems, 1) elements, in
-// memory order.
-func pieces(l cpu.Layout, elems int) iter.Seq[piece] {
-	elems = max(elems, 1)
-	return func(yield func(piece) bool) {
-		slab := l.Depth * l.Inner
-		switch {
-		case l.Len() == 0:
-			yield(piece{layout: l})
-		case slab <= elems:
-			k := elems / slab
-			for o := 0; o < l.Outer; o += k {
-				if !yield(piece{first: o * slab, layout: cpu.Layout{Outer: min(k, l.Outer-o), Depth: l.Depth, Inner: l.Inner}}) {
-					return
-				}
-			}
-		case l.Inner <= elems:
-			k := elems / l.Inner
-			for o := range l.Outer {
-				for c := 0; c < l.Depth; c += k {
-					if !yield(piece{first: (o*l.Depth + c) * l.Inner, layout: cpu.Layout{Outer: 1, Depth: min(k, l.Depth-c), Inner: l.Inner}, c0: c}) {
-						return
-					}
-				}
-			}
-		default:
-			for o := range l.Outer {
-				for c := range l.Depth {
-					for i := 0; i < l.Inner; i += elems {
-						if !yield(piece{first: (o*l.Depth+c)*l.Inner + i, layout: cpu.Layout{Outer: 1, Depth: 1, Inner: min(elems, l.Inner-i)}, c0: c}) {
-							return
-						}
-					}
-				}
-			}
-		}
-	}
 }
 
 // fusedElems is the size of the parts runFused gives each worker: small
@@ -847,8 +799,8 @@ func (e *Engine) runFused(ctx context.Context, dtype DType, dst, src []byte, c c
 		return Result{}, ErrorStats{}, newError(ErrClosed, "engine is closed")
 	}
 	one := cpu.Fast{Workers: 1, Kernels: e.cpu.Kernels}
-	var parts []piece
-	for p := range pieces(c.layout, fusedElems) {
+	var parts []quant.Piece
+	for p := range quant.Pieces(c.layout, fusedElems) {
 		parts = append(parts, p)
 	}
 	res := Result{Backend: CPU, Channels: c.fixed}
@@ -877,14 +829,14 @@ func (e *Engine) runFused(ctx context.Context, dtype DType, dst, src []byte, c c
 					return
 				}
 				p := parts[i]
-				a, b := int64(p.first)*size, int64(p.first+p.layout.Len())*size
-				sub := call{layout: p.layout, params: c.params}
-				d := p.layout.Depth
+				a, b := int64(p.First)*size, int64(p.First+p.Layout.Len())*size
+				sub := call{layout: p.Layout, params: c.params}
+				d := p.Layout.Depth
 				if c.fixed != nil {
-					sub.fixed = c.fixed[p.c0 : p.c0+d]
-					sub.fixedQuant = sliceQuants(c.fixedQuant, p.c0, p.c0+d)
+					sub.fixed = c.fixed[p.Channel : p.Channel+d]
+					sub.fixedQuant = sliceQuants(c.fixedQuant, p.Channel, p.Channel+d)
 				} else {
-					sub.min, sub.max = c.min[p.c0:p.c0+d], c.max[p.c0:p.c0+d]
+					sub.min, sub.max = c.min[p.Channel:p.Channel+d], c.max[p.Channel:p.Channel+d]
 				}
 				// Fixed parameters are the report already: only a given
 				// range's parameters are collected from the parts.
@@ -906,7 +858,7 @@ func (e *Engine) runFused(ctx context.Context, dtype DType, dst, src []byte, c c
 					continue
 				}
 				chans[i] = ch
-				stats[i] = statsRange(one, dtype, src[a:b], dst[a:b], 0, p.layout.Len())
+				stats[i] = statsRange(one, dtype, src[a:b], dst[a:b], 0, p.Layout.Len())
 			}
 		})
 	}
@@ -922,14 +874,14 @@ func (e *Engine) runFused(ctx context.Context, dtype DType, dst, src []byte, c c
 		total.Add(stats[i])
 		// Parts of one channel report the same parameters.
 		if chans[i] != nil {
-			copy(res.Channels[parts[i].c0:], chans[i])
+			copy(res.Channels[parts[i].Channel:], chans[i])
 		}
 	}
 	return res, total, nil
 }
 
 // runPart runs c through fn and returns its channels when want is set.
-func runPart[S any, C cpu.Float](ctx context.Context, fn cpuFunc[S, C], dst, src []S, c call, want bool) ([]Channel, error) {
+func runPart[S any, C quant.Float](ctx context.Context, fn backendFunc[S, C], dst, src []S, c call, want bool) ([]Channel, error) {
 	quants, err := fn(ctx, dst, src, request[C](c))
 	if err != nil || !want {
 		return nil, err
@@ -949,10 +901,10 @@ func quantsOf(dtype DType, chs []Channel) any {
 	return convertQuants[float32](chs)
 }
 
-func convertQuants[C cpu.Float](chs []Channel) []cpu.Quant[C] {
-	q := make([]cpu.Quant[C], len(chs))
+func convertQuants[C quant.Float](chs []Channel) []quant.Quant[C] {
+	q := make([]quant.Quant[C], len(chs))
 	for i, ch := range chs {
-		q[i] = cpu.Quant[C]{Min: C(ch.Min), Max: C(ch.Max), Scale: C(ch.Scale), Inv: C(ch.InverseScale)}
+		q[i] = quant.Quant[C]{Min: C(ch.Min), Max: C(ch.Max), Scale: C(ch.Scale), Inv: C(ch.InverseScale)}
 	}
 	return q
 }
@@ -960,9 +912,9 @@ func convertQuants[C cpu.Float](chs []Channel) []cpu.Quant[C] {
 // sliceQuants returns q[a:b] for a slice from quantsOf.
 func sliceQuants(q any, a, b int) any {
 	switch q := q.(type) {
-	case []cpu.Quant[float32]:
+	case []quant.Quant[float32]:
 		return q[a:b]
-	case []cpu.Quant[float64]:
+	case []quant.Quant[float64]:
 		return q[a:b]
 	}
 	return nil

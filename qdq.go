@@ -44,6 +44,7 @@ import (
 
 	"github.com/qdqvk/qdq/cpu"
 	"github.com/qdqvk/qdq/gpu"
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // RoundMode selects how scaled values round to integers. The zero value is
@@ -70,11 +71,11 @@ func (m RoundMode) String() string {
 }
 
 // cpu returns the cpu package's constant for m.
-func (m RoundMode) cpu() cpu.RoundMode {
+func (m RoundMode) cpu() quant.RoundMode {
 	if m == HalfUp {
-		return cpu.HalfUp
+		return quant.HalfUp
 	}
-	return cpu.HalfToEven
+	return quant.HalfToEven
 }
 
 // ParseRoundMode returns the round mode TensorFlow calls s.
@@ -351,53 +352,65 @@ func (e *Engine) prepare(in Tensor, opts Options) (call, error) {
 	return compile(in, opts)
 }
 
-// run runs a validated call.
+// run runs a validated call: on the GPU when the engine has one, and on
+// the CPU when it has none or the GPU declined the call.
 func (e *Engine) run(ctx context.Context, out, in Tensor, c call) (Result, error) {
-	var (
-		ch       []Channel
-		err      error
-		fallback string
-	)
+	var fallback string
 	if e.gpu != nil {
 		var stats gpu.Stats
-		ctx := gpu.WithStats(ctx, &stats)
-		switch in.dtype {
-		case F32:
-			ch, err = runCPU(ctx, e.gpu.Float32, out.f32, in.f32, c)
-		case F16:
-			ch, err = runCPU(ctx, e.gpu.Float16, out.b16, in.b16, c)
-		case BF16:
-			ch, err = runCPU(ctx, e.gpu.BFloat16, out.b16, in.b16, c)
-		case F64:
-			ch, err = runCPU(ctx, e.gpu.Float64, out.f64, in.f64, c)
-		}
+		ch, err := runOn(gpu.WithStats(ctx, &stats), e.gpu, out, in, c)
 		switch {
 		case err == nil:
 			return Result{Backend: GPU, Channels: ch, KernelTime: stats.Kernel}, nil
-		case errors.Is(err, gpu.ErrClosed):
+		case e.closed.Load():
 			return Result{}, newError(ErrClosed, "engine is closed")
-		case !errors.Is(err, gpu.ErrInexact) && !errors.Is(err, gpu.ErrDevice):
+		case !errors.Is(err, quant.ErrDeclined):
 			return Result{}, fmt.Errorf("qdq: %w", err)
 		}
 		// Not exact on the device, or the device failed (out of memory,
 		// lost): the CPU computes the whole output again.
 		fallback = err.Error()
 	}
-	switch in.dtype {
-	case F32:
-		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.Float32, cpu.ReferenceFloat32), out.f32, in.f32, c)
-	case F64:
-		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.Float64, cpu.ReferenceFloat64), out.f64, in.f64, c)
-	case F16:
-		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.Float16, cpu.ReferenceFloat16), out.b16, in.b16, c)
-	case BF16:
-		ch, err = runCPU(ctx, pickCPU(e.ref, e.cpu.BFloat16, cpu.ReferenceBFloat16), out.b16, in.b16, c)
-	}
+	ch, err := runOn(ctx, e.cpuBackend(), out, in, c)
 	if err != nil {
 		return Result{}, fmt.Errorf("qdq: %w", err)
 	}
 	return Result{Backend: CPU, Channels: ch, Fallback: fallback}, nil
 }
+
+// cpuBackend returns the CPU implementation the engine runs: the fast
+// one, or the reference.
+func (e *Engine) cpuBackend() quant.Backend {
+	if e.ref {
+		return quant.Reference{}
+	}
+	return e.cpu
+}
+
+// runOn runs one call on backend b.
+func runOn(ctx context.Context, b quant.Backend, out, in Tensor, c call) ([]Channel, error) {
+	switch in.dtype {
+	case F32:
+		return runTyped(ctx, b.Float32, out.f32, in.f32, c)
+	case F64:
+		return runTyped(ctx, b.Float64, out.f64, in.f64, c)
+	case F16:
+		return runTyped(ctx, b.Float16, out.b16, in.b16, c)
+	}
+	return runTyped(ctx, b.BFloat16, out.b16, in.b16, c)
+}
+
+// runTyped runs one call through one of a backend's methods.
+func runTyped[S any, C quant.Float](ctx context.Context, fn backendFunc[S, C], dst, src []S, c call) ([]Channel, error) {
+	quants, err := fn(ctx, dst, src, request[C](c))
+	if err != nil {
+		return nil, err
+	}
+	return channelsOf(quants), nil
+}
+
+// backendFunc is the shape of a quant.Backend method.
+type backendFunc[S any, C quant.Float] func(context.Context, []S, []S, quant.Request[C]) ([]quant.Quant[C], error)
 
 // partialOverlap reports whether a's and b's elements share memory without
 // being exactly the same slice.
@@ -428,46 +441,21 @@ const maxEmptyChannels = 1 << 24
 // call is a validated call: the layout, the parameters and the given
 // range as float64 values already rounded to the tensor's dtype.
 type call struct {
-	layout   cpu.Layout
-	params   cpu.Params
+	layout   quant.Layout
+	params   quant.Params
 	min, max []float64 // nil when the range comes from the data
 	// fixed, when not nil, holds each channel's parameters worked out
 	// beforehand (a tensor run in pieces); min and max are then nil.
 	// fixedQuant, when not nil, is fixed already in the cpu package's
-	// form ([]cpu.Quant[C] of the compute type), made once per tensor.
+	// form ([]quant.Quant[C] of the compute type), made once per tensor.
 	fixed      []Channel
 	fixedQuant any
 }
 
-// cpuFunc is the shape of the cpu package's entry points.
-type cpuFunc[S any, C cpu.Float] func(context.Context, []S, []S, cpu.Request[C]) ([]cpu.Quant[C], error)
-
-// pickCPU returns fast, or the reference when ref is set.
-func pickCPU[S any, C cpu.Float](ref bool, fast cpuFunc[S, C], reference func([]S, []S, cpu.Request[C]) []cpu.Quant[C]) cpuFunc[S, C] {
-	if !ref {
-		return fast
-	}
-	return func(ctx context.Context, dst, src []S, r cpu.Request[C]) ([]cpu.Quant[C], error) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		return reference(dst, src, r), nil
-	}
-}
-
-// runCPU runs one call through a cpu.Fast method (or a gpu.Context one).
-func runCPU[S any, C cpu.Float](ctx context.Context, fn cpuFunc[S, C], dst, src []S, c call) ([]Channel, error) {
-	quants, err := fn(ctx, dst, src, request[C](c))
-	if err != nil {
-		return nil, err
-	}
-	return channelsOf(quants), nil
-}
-
-// request is the cpu package's form of a validated call.
-func request[C cpu.Float](c call) cpu.Request[C] {
-	r := cpu.Request[C]{Layout: c.layout, Params: c.params}
-	if q, ok := c.fixedQuant.([]cpu.Quant[C]); ok {
+// request is the backends' form of a validated call.
+func request[C quant.Float](c call) quant.Request[C] {
+	r := quant.Request[C]{Layout: c.layout, Params: c.params}
+	if q, ok := c.fixedQuant.([]quant.Quant[C]); ok {
 		r.Quant = q
 	} else if c.fixed != nil {
 		// The parameters are compute-type values widened exactly.
@@ -476,16 +464,16 @@ func request[C cpu.Float](c call) cpu.Request[C] {
 	if c.min != nil {
 		// The bounds were rounded to the dtype, so converting them to its
 		// compute type is exact.
-		r.Given = make([]cpu.Bounds[C], len(c.min))
+		r.Given = make([]quant.Bounds[C], len(c.min))
 		for i := range c.min {
-			r.Given[i] = cpu.Bounds[C]{Min: C(c.min[i]), Max: C(c.max[i])}
+			r.Given[i] = quant.Bounds[C]{Min: C(c.min[i]), Max: C(c.max[i])}
 		}
 	}
 	return r
 }
 
 // channelsOf widens per-channel results to the public form.
-func channelsOf[C cpu.Float](quants []cpu.Quant[C]) []Channel {
+func channelsOf[C quant.Float](quants []quant.Quant[C]) []Channel {
 	ch := make([]Channel, len(quants))
 	for i, q := range quants {
 		ch[i] = Channel{float64(q.Min), float64(q.Max), float64(q.Scale), float64(q.Inv)}
@@ -519,7 +507,7 @@ func compileFor(dtype DType, shape []int, n int, opts Options) (call, error) {
 	if opts.NumBits == 1 && opts.SignedInput && opts.NarrowRange {
 		return c, newError(ErrNumBits, "num_bits 1 with signed_input and narrow_range leaves no quantization levels")
 	}
-	c.layout = cpu.Layout{Outer: 1, Depth: 1, Inner: n}
+	c.layout = quant.Layout{Outer: 1, Depth: 1, Inner: n}
 	if opts.Axis >= 0 {
 		depth := shape[opts.Axis]
 		inner := 1
@@ -530,12 +518,12 @@ func compileFor(dtype DType, shape []int, n int, opts Options) (call, error) {
 		for _, d := range shape[:opts.Axis] {
 			outer *= d
 		}
-		c.layout = cpu.Layout{Outer: outer, Depth: depth, Inner: inner}
+		c.layout = quant.Layout{Outer: outer, Depth: depth, Inner: inner}
 		if n == 0 && depth > maxEmptyChannels {
 			return c, newError(ErrShape, "axis %d of the empty tensor %v has %d channels: more than the %d whose results can be reported", opts.Axis, shape, depth, maxEmptyChannels)
 		}
 	}
-	c.params = cpu.Params{Signed: opts.SignedInput, NumBits: opts.NumBits, Narrow: opts.NarrowRange, Round: opts.RoundMode.cpu()}
+	c.params = quant.Params{Signed: opts.SignedInput, NumBits: opts.NumBits, Narrow: opts.NarrowRange, Round: opts.RoundMode.cpu()}
 	if !opts.RangeGiven {
 		return c, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/qdqvk/qdq/cpu"
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // errorStats compares the fake-quantized dst with src, both dtype
@@ -63,9 +64,9 @@ func statsRange(f cpu.Fast, dtype DType, src, dst []byte, a, b int) ErrorStats {
 		}
 		return s.stats()
 	}
-	widen := cpu.Float16ToFloat32
+	widen := quant.Float16ToFloat32
 	if dtype == BF16 {
-		widen = cpu.BFloat16ToFloat32
+		widen = quant.BFloat16ToFloat32
 	}
 	x := unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(src))), len(src)/2)
 	y := unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(dst))), len(dst)/2)

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // Fast is the parallel, vectorised implementation. Its zero value uses
@@ -77,22 +79,22 @@ func (f Fast) workers() int {
 // Float32 fake-quantizes src into dst (same length) and returns the
 // per-channel results. When ctx is cancelled it stops after the work items
 // in progress and returns ctx.Err(); dst is then partly written.
-func (f Fast) Float32(ctx context.Context, dst, src []float32, r Request[float32]) ([]Quant[float32], error) {
+func (f Fast) Float32(ctx context.Context, dst, src []float32, r quant.Request[float32]) ([]quant.Quant[float32], error) {
 	return run(ctx, f.workers(), f.set().float32, dst, src, r)
 }
 
 // Float64 is Float32 for float64.
-func (f Fast) Float64(ctx context.Context, dst, src []float64, r Request[float64]) ([]Quant[float64], error) {
+func (f Fast) Float64(ctx context.Context, dst, src []float64, r quant.Request[float64]) ([]quant.Quant[float64], error) {
 	return run(ctx, f.workers(), f.set().float64, dst, src, r)
 }
 
 // Float16 is Float32 for IEEE half bits, computed in float32.
-func (f Fast) Float16(ctx context.Context, dst, src []uint16, r Request[float32]) ([]Quant[float32], error) {
+func (f Fast) Float16(ctx context.Context, dst, src []uint16, r quant.Request[float32]) ([]quant.Quant[float32], error) {
 	return run(ctx, f.workers(), f.set().float16, dst, src, r)
 }
 
 // BFloat16 is Float32 for bfloat16 bits, computed in float32.
-func (f Fast) BFloat16(ctx context.Context, dst, src []uint16, r Request[float32]) ([]Quant[float32], error) {
+func (f Fast) BFloat16(ctx context.Context, dst, src []uint16, r quant.Request[float32]) ([]quant.Quant[float32], error) {
 	return run(ctx, f.workers(), f.set().bfloat16, dst, src, r)
 }
 
@@ -117,26 +119,26 @@ const (
 )
 
 // plan holds what every phase of one call shares.
-type plan[S any, C Float] struct {
+type plan[S any, C quant.Float] struct {
 	k *kernels[S, C]
 	// apply is k.apply, or k.stream for outputs of streamFrom bytes or
 	// more.
-	apply      func(dst, src []S, q Quant[C], clamp bool, mode RoundMode)
+	apply      func(dst, src []S, q quant.Quant[C], clamp bool, mode quant.RoundMode)
 	dst, src   []S
-	l          Layout
+	l          quant.Layout
 	minQ, maxQ int64
-	given      []Bounds[C]
-	fixed      []Quant[C]
-	mode       RoundMode
-	quants     []Quant[C]
+	given      []quant.Bounds[C]
+	fixed      []quant.Quant[C]
+	mode       quant.RoundMode
+	quants     []quant.Quant[C]
 	// find is set when the range comes from the data; clamp when it is
 	// given; write unless the call only finds ranges (dst is nil).
 	find, clamp, write bool
 	// found records each channel's range found in the data, when not nil.
-	found []Bounds[C]
+	found []quant.Bounds[C]
 }
 
-func run[S any, C Float](ctx context.Context, workers int, k *kernels[S, C], dst, src []S, r Request[C]) ([]Quant[C], error) {
+func run[S any, C quant.Float](ctx context.Context, workers int, k *kernels[S, C], dst, src []S, r quant.Request[C]) ([]quant.Quant[C], error) {
 	p := &plan[S, C]{k: k, dst: dst, src: src, l: r.Layout, given: r.Given, fixed: r.Quant, mode: r.Params.Round}
 	p.find = r.Given == nil && r.Quant == nil
 	p.clamp = r.Given != nil
@@ -147,7 +149,7 @@ func run[S any, C Float](ctx context.Context, workers int, k *kernels[S, C], dst
 		p.apply = k.stream
 	}
 	p.minQ, p.maxQ = r.Params.Levels()
-	p.quants = make([]Quant[C], p.l.Depth)
+	p.quants = make([]quant.Quant[C], p.l.Depth)
 	return p.run(ctx, workers)
 }
 
@@ -156,58 +158,37 @@ func run[S any, C Float](ctx context.Context, workers int, k *kernels[S, C], dst
 // Min > Max (+Inf, -Inf). Fold the ranges of several parts of one channel
 // with MergeBounds and give the result to QuantOf to get the parameters
 // one call over the whole channel would use (Request.Quant).
-func (f Fast) RangeFloat32(ctx context.Context, src []float32, l Layout) ([]Bounds[float32], error) {
+func (f Fast) RangeFloat32(ctx context.Context, src []float32, l quant.Layout) ([]quant.Bounds[float32], error) {
 	return ranges(ctx, f.workers(), f.set().float32, src, l)
 }
 
 // RangeFloat64 is RangeFloat32 for float64.
-func (f Fast) RangeFloat64(ctx context.Context, src []float64, l Layout) ([]Bounds[float64], error) {
+func (f Fast) RangeFloat64(ctx context.Context, src []float64, l quant.Layout) ([]quant.Bounds[float64], error) {
 	return ranges(ctx, f.workers(), f.set().float64, src, l)
 }
 
 // RangeFloat16 is RangeFloat32 for IEEE half bits.
-func (f Fast) RangeFloat16(ctx context.Context, src []uint16, l Layout) ([]Bounds[float32], error) {
+func (f Fast) RangeFloat16(ctx context.Context, src []uint16, l quant.Layout) ([]quant.Bounds[float32], error) {
 	return ranges(ctx, f.workers(), f.set().float16, src, l)
 }
 
 // RangeBFloat16 is RangeFloat32 for bfloat16 bits.
-func (f Fast) RangeBFloat16(ctx context.Context, src []uint16, l Layout) ([]Bounds[float32], error) {
+func (f Fast) RangeBFloat16(ctx context.Context, src []uint16, l quant.Layout) ([]quant.Bounds[float32], error) {
 	return ranges(ctx, f.workers(), f.set().bfloat16, src, l)
 }
 
-// EmptyBounds is the range of no values, to start a MergeBounds fold.
-func EmptyBounds[C Float]() Bounds[C] { return Bounds[C]{C(math.Inf(1)), C(math.Inf(-1))} }
-
-// QuantOf returns the parameters for a channel whose values span b (as
-// Range and MergeBounds report it), as a call finding the range itself
-// would: a channel with no non-NaN value has a NaN range.
-func QuantOf[C Float](p Params, b Bounds[C]) Quant[C] {
-	lo, hi := b.Min, b.Max
-	if lo > hi {
-		lo, hi = C(math.NaN()), C(math.NaN())
-	}
-	minQ, maxQ := p.Levels()
-	return ComputeQuant(minQ, maxQ, lo, hi)
-}
-
-func ranges[S any, C Float](ctx context.Context, workers int, k *kernels[S, C], src []S, l Layout) ([]Bounds[C], error) {
+func ranges[S any, C quant.Float](ctx context.Context, workers int, k *kernels[S, C], src []S, l quant.Layout) ([]quant.Bounds[C], error) {
 	p := &plan[S, C]{k: k, src: src, l: l, find: true}
 	p.minQ, p.maxQ = 0, 1
-	p.quants = make([]Quant[C], l.Depth)
-	p.found = make([]Bounds[C], l.Depth)
+	p.quants = make([]quant.Quant[C], l.Depth)
+	p.found = make([]quant.Bounds[C], l.Depth)
 	if _, err := p.run(ctx, workers); err != nil {
 		return nil, err
 	}
 	return p.found, nil
 }
 
-// MergeBounds folds the range b into a, as Range reports ranges: NaN-free,
-// -0 below +0, Min > Max for none.
-func MergeBounds[C Float](a, b Bounds[C]) Bounds[C] {
-	return Bounds[C]{Min: min(a.Min, b.Min), Max: max(a.Max, b.Max)}
-}
-
-func (p *plan[S, C]) run(ctx context.Context, workers int) ([]Quant[C], error) {
+func (p *plan[S, C]) run(ctx context.Context, workers int) ([]quant.Quant[C], error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -226,7 +207,7 @@ func (p *plan[S, C]) run(ctx context.Context, workers int) ([]Quant[C], error) {
 	}
 	if p.l.Depth == 1 {
 		// One channel is the whole tensor, however it is laid out.
-		p.l = Layout{Outer: 1, Depth: 1, Inner: n}
+		p.l = quant.Layout{Outer: 1, Depth: 1, Inner: n}
 	}
 	var err error
 	switch l := p.l; {
@@ -245,9 +226,9 @@ func (p *plan[S, C]) run(ctx context.Context, workers int) ([]Quant[C], error) {
 
 // quant computes channel c's parameters from its given range or from the
 // range [lo, hi] found in the data (lo > hi when it had no non-NaN value).
-func (p *plan[S, C]) quant(c int, lo, hi C) Quant[C] {
+func (p *plan[S, C]) quant(c int, lo, hi C) quant.Quant[C] {
 	if p.found != nil {
-		p.found[c] = Bounds[C]{lo, hi}
+		p.found[c] = quant.Bounds[C]{Min: lo, Max: hi}
 	}
 	if p.fixed != nil {
 		return p.fixed[c]
@@ -257,7 +238,7 @@ func (p *plan[S, C]) quant(c int, lo, hi C) Quant[C] {
 	} else if lo > hi {
 		lo, hi = C(math.NaN()), C(math.NaN())
 	}
-	return ComputeQuant(p.minQ, p.maxQ, lo, hi)
+	return quant.ComputeQuant(p.minQ, p.maxQ, lo, hi)
 }
 
 // row returns the inner elements of src and dst at (o, c).
@@ -322,7 +303,7 @@ func (p *plan[S, C]) byChannelBlocks(ctx context.Context, workers int) error {
 }
 
 // scratchArrays is one worker's element-wise scratch.
-type scratchArrays[C Float] struct {
+type scratchArrays[C quant.Float] struct {
 	lo, hi []C
 	q      quantArrays[C]
 }
@@ -381,14 +362,14 @@ func (p *plan[S, C]) expandedBlock(s *scratchArrays[C], c0, c1, o0, o1 int) {
 	}
 }
 
-func (q quantArrays[C]) fill(at, n int, v Quant[C]) {
+func (q quantArrays[C]) fill(at, n int, v quant.Quant[C]) {
 	for j := at; j < at+n; j++ {
 		q.Min[j], q.Max[j], q.Scale[j], q.Inv[j] = v.Min, v.Max, v.Scale, v.Inv
 	}
 }
 
 // foldRange combines running ranges; lo > hi marks "no value yet".
-func foldRange[C Float](lo, hi []C) (C, C) {
+func foldRange[C quant.Float](lo, hi []C) (C, C) {
 	l, h := C(math.Inf(1)), C(math.Inf(-1))
 	for j := range lo {
 		l, h = min(l, lo[j]), max(h, hi[j])
@@ -426,11 +407,11 @@ func (p *plan[S, C]) withinChannels(ctx context.Context, workers int) error {
 		}
 	}
 	if p.find {
-		ranges := make([]Bounds[C], items)
+		ranges := make([]quant.Bounds[C], items)
 		err := parallel(ctx, workers, items, func(_, item int) {
 			lo, hi := C(math.Inf(1)), C(math.Inf(-1))
 			forItem(item, func(_, src []S) { lo, hi = p.k.minMax(src, lo, hi) })
-			ranges[item] = Bounds[C]{lo, hi}
+			ranges[item] = quant.Bounds[C]{Min: lo, Max: hi}
 		})
 		if err != nil {
 			return err
@@ -558,3 +539,9 @@ func parallel(ctx context.Context, workers, n int, fn func(w, item int)) error {
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// Fast implements the backend contract.
+var (
+	_ quant.Backend = Fast{}
+	_ quant.Ranger  = Fast{}
+)

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 func TestParallelStopsWhenCancelled(t *testing.T) {
@@ -49,7 +51,7 @@ func TestFastHonoursCancelledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	src := make([]float32, 1<<16)
-	_, err := Fast{}.Float32(ctx, src, src, Request[float32]{Layout: Layout{1, 1, len(src)}, Params: Params{Signed: true, NumBits: 8}})
+	_, err := Fast{}.Float32(ctx, src, src, quant.Request[float32]{Layout: quant.Layout{Outer: 1, Depth: 1, Inner: len(src)}, Params: quant.Params{Signed: true, NumBits: 8}})
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
@@ -62,7 +64,7 @@ func TestRunStopsMidCall(t *testing.T) {
 	var calls atomic.Int64
 	done := make(chan struct{}) // closed once the context is cancelled
 	k := scalarFloat32
-	k.apply = func(dst, src []float32, q Quant[float32], clamp bool, mode RoundMode) {
+	k.apply = func(dst, src []float32, q quant.Quant[float32], clamp bool, mode quant.RoundMode) {
 		if calls.Add(1) == 1 {
 			cancel()
 			close(done)
@@ -72,7 +74,7 @@ func TestRunStopsMidCall(t *testing.T) {
 	}
 	const depth, inner = 512, 1024
 	src := make([]float32, depth*inner)
-	r := Request[float32]{Layout: Layout{1, depth, inner}, Params: Params{Signed: true, NumBits: 8}}
+	r := quant.Request[float32]{Layout: quant.Layout{Outer: 1, Depth: depth, Inner: inner}, Params: quant.Params{Signed: true, NumBits: 8}}
 	_, err := run(ctx, 2, &k, src, src, r)
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Less(t, calls.Load(), int64(depth/2), "most channels were never started")

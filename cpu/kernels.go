@@ -3,18 +3,19 @@ package cpu
 import (
 	"math"
 	"sync"
-	"unsafe"
+
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // quantArrays holds per-element quantization parameters, one entry per
 // element of the slice they are applied to.
-type quantArrays[C Float] struct {
+type quantArrays[C quant.Float] struct {
 	Min, Max, Scale, Inv []C
 }
 
 // kernels is one implementation of the inner loops for storage type S and
 // compute type C. Every kernel must give the reference's bits.
-type kernels[S any, C Float] struct {
+type kernels[S any, C quant.Float] struct {
 	name string
 	// minMax folds src into the running range [lo, hi] with NaNs ignored
 	// and -0 below +0. Start from lo = +Inf, hi = -Inf.
@@ -22,14 +23,14 @@ type kernels[S any, C Float] struct {
 	// minMaxEach does the same element-wise: lo[j], hi[j] take src[j].
 	minMaxEach func(lo, hi []C, src []S)
 	// apply fake-quantizes src into dst with one set of parameters.
-	apply func(dst, src []S, q Quant[C], clamp bool, mode RoundMode)
+	apply func(dst, src []S, q quant.Quant[C], clamp bool, mode quant.RoundMode)
 	// applyEach fake-quantizes src[j] into dst[j] with the j-th entries of
 	// q.
-	applyEach func(dst, src []S, q quantArrays[C], clamp bool, mode RoundMode)
+	applyEach func(dst, src []S, q quantArrays[C], clamp bool, mode quant.RoundMode)
 	// stream, when not nil, is apply with non-temporal stores, which
 	// write dst to memory without reading it into the cache first: for
 	// outputs too large to stay in the cache.
-	stream func(dst, src []S, q Quant[C], clamp bool, mode RoundMode)
+	stream func(dst, src []S, q quant.Quant[C], clamp bool, mode quant.RoundMode)
 }
 
 // Portable scalar kernels.
@@ -139,7 +140,7 @@ func minMaxEachFloat[F float32 | float64](lo, hi []F, src []F) {
 func zeros16(src []uint16) func(yield func(float32) bool) {
 	return func(yield func(float32) bool) {
 		for _, b := range src {
-			if b&0x7fff == 0 && !yield(BFloat16ToFloat32(b)) {
+			if b&0x7fff == 0 && !yield(quant.BFloat16ToFloat32(b)) {
 				return
 			}
 		}
@@ -147,7 +148,7 @@ func zeros16(src []uint16) func(yield func(float32) bool) {
 }
 
 func minMaxFloat16(src []uint16, lo, hi float32) (float32, float32) {
-	t := half()
+	t := quant.HalfTable()
 	l, h := lo, hi
 	for _, b := range src {
 		x := t[b]
@@ -165,7 +166,7 @@ func minMaxFloat16(src []uint16, lo, hi float32) (float32, float32) {
 }
 
 func minMaxEachFloat16(lo, hi []float32, src []uint16) {
-	t := half()
+	t := quant.HalfTable()
 	lo, hi = lo[:len(src)], hi[:len(src)]
 	for j, h := range src {
 		if x := t[h]; x == x {
@@ -177,7 +178,7 @@ func minMaxEachFloat16(lo, hi []float32, src []uint16) {
 func minMaxBFloat16(src []uint16, lo, hi float32) (float32, float32) {
 	l, h := lo, hi
 	for _, b := range src {
-		x := BFloat16ToFloat32(b)
+		x := quant.BFloat16ToFloat32(b)
 		if x < l {
 			l = x
 		}
@@ -194,97 +195,40 @@ func minMaxBFloat16(src []uint16, lo, hi float32) (float32, float32) {
 func minMaxEachBFloat16(lo, hi []float32, src []uint16) {
 	lo, hi = lo[:len(src)], hi[:len(src)]
 	for j, b := range src {
-		if x := BFloat16ToFloat32(b); x == x {
+		if x := quant.BFloat16ToFloat32(b); x == x {
 			lo[j], hi[j] = min(lo[j], x), max(hi[j], x)
 		}
 	}
 }
 
 // fakeQuant is steps 4 and 5 of the definition for one element.
-func fakeQuant[F float32 | float64](x F, q Quant[F], clamp bool, mode RoundMode) F {
+func fakeQuant[F float32 | float64](x F, q quant.Quant[F], clamp bool, mode quant.RoundMode) F {
 	if clamp {
 		x = clampTF(x, q)
 	}
-	z := mul(x, q.Scale)
-	if mode == HalfUp {
-		return mul(F(math.Floor(float64(F(z+0.5)))), q.Inv)
+	z := quant.Mul(x, q.Scale)
+	if mode == quant.HalfUp {
+		return quant.Mul(F(math.Floor(float64(F(z+0.5)))), q.Inv)
 	}
-	return mul(F(math.RoundToEven(float64(z))), q.Inv)
+	return quant.Mul(F(math.RoundToEven(float64(z))), q.Inv)
 }
 
-// NaN bits. The definition fixes them as x86 gives them, on every
-// architecture: an operation with a NaN operand gives its first NaN
-// operand, made quiet, and an invalid operation (0·Inf) the default NaN
-// with the sign bit set. Only products and quotients can make or meet a
-// NaN in steps 3 to 5 (an addition of 0.5 to a NaN keeps it on every
-// architecture, and the rounding functions pass NaNs through), so they go
-// through mul and div, which settle the rare NaN result in integer code.
-
-// mul returns a*b, rounded to F, with x86's NaN bits.
-func mul[F Float](a, b F) F {
-	p := F(a * b)
-	if p != p {
-		return nanOf(a, b)
-	}
-	return p
-}
-
-// div returns a/b, rounded to F, with x86's NaN bits.
-func div[F Float](a, b F) F {
-	p := F(a / b)
-	if p != p {
-		return nanOf(a, b)
-	}
-	return p
-}
-
-// nanOf returns the NaN of an operation with first operand a and second
-// operand b whose result is NaN: a made quiet if a is NaN, else b made
-// quiet if b is NaN, else the default NaN.
-func nanOf[F Float](a, b F) F {
-	switch {
-	case a != a:
-		return quiet(a)
-	case b != b:
-		return quiet(b)
-	}
-	return defaultNaN[F]()
-}
-
-// quiet returns the NaN x with its quiet bit set.
-func quiet[F Float](x F) F {
-	if unsafe.Sizeof(x) == 4 {
-		return F(math.Float32frombits(math.Float32bits(float32(x)) | 1<<22))
-	}
-	return F(math.Float64frombits(math.Float64bits(float64(x)) | 1<<51))
-}
-
-// defaultNaN returns x86's default NaN: 0xFFC00000 for float32,
-// 0xFFF8000000000000 for float64.
-func defaultNaN[F Float]() F {
-	var x F
-	if unsafe.Sizeof(x) == 4 {
-		return F(math.Float32frombits(0xffc00000))
-	}
-	return F(math.Float64frombits(0xfff8000000000000))
-}
-
-func applyFloat[F float32 | float64](dst, src []F, q Quant[F], clamp bool, mode RoundMode) {
+func applyFloat[F float32 | float64](dst, src []F, q quant.Quant[F], clamp bool, mode quant.RoundMode) {
 	dst = dst[:len(src)]
 	// One loop per case, so the common one (no clamp, HALF_TO_EVEN) has
 	// no branches; each computes what fakeQuant does.
 	switch {
-	case !clamp && mode == HalfToEven:
+	case !clamp && mode == quant.HalfToEven:
 		for j, x := range src {
-			dst[j] = mul(F(math.RoundToEven(float64(mul(x, q.Scale)))), q.Inv)
+			dst[j] = quant.Mul(F(math.RoundToEven(float64(quant.Mul(x, q.Scale)))), q.Inv)
 		}
 	case !clamp:
 		for j, x := range src {
-			dst[j] = mul(F(math.Floor(float64(F(mul(x, q.Scale)+0.5)))), q.Inv)
+			dst[j] = quant.Mul(F(math.Floor(float64(F(quant.Mul(x, q.Scale)+0.5)))), q.Inv)
 		}
-	case mode == HalfToEven:
+	case mode == quant.HalfToEven:
 		for j, x := range src {
-			dst[j] = mul(F(math.RoundToEven(float64(mul(clampTF(x, q), q.Scale)))), q.Inv)
+			dst[j] = quant.Mul(F(math.RoundToEven(float64(quant.Mul(clampTF(x, q), q.Scale)))), q.Inv)
 		}
 	default:
 		for j, x := range src {
@@ -294,7 +238,7 @@ func applyFloat[F float32 | float64](dst, src []F, q Quant[F], clamp bool, mode 
 }
 
 // clampTF is Eigen's cwiseMin(max) then cwiseMax(min): a NaN passes.
-func clampTF[F float32 | float64](x F, q Quant[F]) F {
+func clampTF[F float32 | float64](x F, q quant.Quant[F]) F {
 	m := x
 	if q.Max < x {
 		m = q.Max
@@ -305,10 +249,10 @@ func clampTF[F float32 | float64](x F, q Quant[F]) F {
 	return m
 }
 
-func applyEachFloat[F float32 | float64](dst, src []F, q quantArrays[F], clamp bool, mode RoundMode) {
+func applyEachFloat[F float32 | float64](dst, src []F, q quantArrays[F], clamp bool, mode quant.RoundMode) {
 	dst = dst[:len(src)]
 	for j, x := range src {
-		dst[j] = fakeQuant(x, Quant[F]{q.Min[j], q.Max[j], q.Scale[j], q.Inv[j]}, clamp, mode)
+		dst[j] = fakeQuant(x, quant.Quant[F]{Min: q.Min[j], Max: q.Max[j], Scale: q.Scale[j], Inv: q.Inv[j]}, clamp, mode)
 	}
 }
 
@@ -336,40 +280,40 @@ func viaTable(dst, src []uint16, apply func(dst, src []uint16)) {
 	}
 }
 
-func applyFloat16(dst, src []uint16, q Quant[float32], clamp bool, mode RoundMode) {
+func applyFloat16(dst, src []uint16, q quant.Quant[float32], clamp bool, mode quant.RoundMode) {
 	if len(src) >= lutFrom {
 		viaTable(dst, src, func(dst, src []uint16) { applyFloat16(dst, src, q, clamp, mode) })
 		return
 	}
-	t := half()
+	t := quant.HalfTable()
 	dst = dst[:len(src)]
 	for j, h := range src {
-		dst[j] = Float32ToFloat16(fakeQuant(t[h], q, clamp, mode))
+		dst[j] = quant.Float32ToFloat16(fakeQuant(t[h], q, clamp, mode))
 	}
 }
 
-func applyEachFloat16(dst, src []uint16, q quantArrays[float32], clamp bool, mode RoundMode) {
-	t := half()
+func applyEachFloat16(dst, src []uint16, q quantArrays[float32], clamp bool, mode quant.RoundMode) {
+	t := quant.HalfTable()
 	dst = dst[:len(src)]
 	for j, h := range src {
-		dst[j] = Float32ToFloat16(fakeQuant(t[h], Quant[float32]{q.Min[j], q.Max[j], q.Scale[j], q.Inv[j]}, clamp, mode))
+		dst[j] = quant.Float32ToFloat16(fakeQuant(t[h], quant.Quant[float32]{Min: q.Min[j], Max: q.Max[j], Scale: q.Scale[j], Inv: q.Inv[j]}, clamp, mode))
 	}
 }
 
-func applyBFloat16(dst, src []uint16, q Quant[float32], clamp bool, mode RoundMode) {
+func applyBFloat16(dst, src []uint16, q quant.Quant[float32], clamp bool, mode quant.RoundMode) {
 	if len(src) >= lutFrom {
 		viaTable(dst, src, func(dst, src []uint16) { applyBFloat16(dst, src, q, clamp, mode) })
 		return
 	}
 	dst = dst[:len(src)]
 	for j, b := range src {
-		dst[j] = Float32ToBFloat16(fakeQuant(BFloat16ToFloat32(b), q, clamp, mode))
+		dst[j] = quant.Float32ToBFloat16(fakeQuant(quant.BFloat16ToFloat32(b), q, clamp, mode))
 	}
 }
 
-func applyEachBFloat16(dst, src []uint16, q quantArrays[float32], clamp bool, mode RoundMode) {
+func applyEachBFloat16(dst, src []uint16, q quantArrays[float32], clamp bool, mode quant.RoundMode) {
 	dst = dst[:len(src)]
 	for j, b := range src {
-		dst[j] = Float32ToBFloat16(fakeQuant(BFloat16ToFloat32(b), Quant[float32]{q.Min[j], q.Max[j], q.Scale[j], q.Inv[j]}, clamp, mode))
+		dst[j] = quant.Float32ToBFloat16(fakeQuant(quant.BFloat16ToFloat32(b), quant.Quant[float32]{Min: q.Min[j], Max: q.Max[j], Scale: q.Scale[j], Inv: q.Inv[j]}, clamp, mode))
 	}
 }

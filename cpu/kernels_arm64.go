@@ -2,7 +2,11 @@
 
 package cpu
 
-import "golang.org/x/sys/cpu"
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/qdqvk/qdq/internal/quant"
+)
 
 // The arm64 kernel set "neon", in kernels_arm64.s (written by hand: Go's
 // assembler has no vector floating-point mnemonics, so those instructions
@@ -26,28 +30,28 @@ func init() { simdSets = cpuSIMDSets() }
 var (
 	neonFloat32 = (&vector[float32, float32]{
 		name: "neon", width: 4, rangeWidth: 4,
-		vecRange: floatRange(minMaxKeysF32NEON, unkey32), minMaxEach: minMaxEachF32NEON,
+		vecRange: floatRange(minMaxKeysF32NEON, quant.Unkey32), minMaxEach: minMaxEachF32NEON,
 		apply:     [4]func(dst, src []float32, min, max, scale, inv float32){applyF32NEON, applyF32ClampNEON, applyF32UpNEON, applyF32ClampUpNEON},
 		applyEach: [4]func(dst, src, min, max, scale, inv []float32){applyEachF32NEON, applyEachF32ClampNEON, applyEachF32UpNEON, applyEachF32ClampUpNEON},
 		portable:  &scalarFloat32,
 	}).kernels()
 	neonFloat64 = (&vector[float64, float64]{
 		name: "neon", width: 2, rangeWidth: 2,
-		vecRange: floatRange(minMaxKeysF64NEON, unkey64), minMaxEach: minMaxEachF64NEON,
+		vecRange: floatRange(minMaxKeysF64NEON, quant.Unkey64), minMaxEach: minMaxEachF64NEON,
 		apply:     [4]func(dst, src []float64, min, max, scale, inv float64){applyF64NEON, applyF64ClampNEON, applyF64UpNEON, applyF64ClampUpNEON},
 		applyEach: [4]func(dst, src, min, max, scale, inv []float64){applyEachF64NEON, applyEachF64ClampNEON, applyEachF64UpNEON, applyEachF64ClampUpNEON},
 		portable:  &scalarFloat64,
 	}).kernels()
 	neonFloat16 = (&vector[uint16, float32]{
 		name: "neon", width: 4, rangeWidth: 8,
-		vecRange: halfRange(minMaxKeys16NEON, 0x7c00, Float16ToFloat32), minMaxEach: minMaxEachF16NEON,
+		vecRange: halfRange(minMaxKeys16NEON, 0x7c00, quant.Float16ToFloat32), minMaxEach: minMaxEachF16NEON,
 		apply:     [4]func(dst, src []uint16, min, max, scale, inv float32){applyF16NEON, applyF16ClampNEON, applyF16UpNEON, applyF16ClampUpNEON},
 		applyEach: [4]func(dst, src []uint16, min, max, scale, inv []float32){applyEachF16NEON, applyEachF16ClampNEON, applyEachF16UpNEON, applyEachF16ClampUpNEON},
 		portable:  &scalarFloat16,
 	}).kernels()
 	neonBFloat16 = (&vector[uint16, float32]{
 		name: "neon", width: 4, rangeWidth: 8,
-		vecRange: halfRange(minMaxKeys16NEON, 0x7f80, BFloat16ToFloat32), minMaxEach: minMaxEachBF16NEON,
+		vecRange: halfRange(minMaxKeys16NEON, 0x7f80, quant.BFloat16ToFloat32), minMaxEach: minMaxEachBF16NEON,
 		apply:     [4]func(dst, src []uint16, min, max, scale, inv float32){applyBF16NEON, applyBF16ClampNEON, applyBF16UpNEON, applyBF16ClampUpNEON},
 		applyEach: [4]func(dst, src []uint16, min, max, scale, inv []float32){applyEachBF16NEON, applyEachBF16ClampNEON, applyEachBF16UpNEON, applyEachBF16ClampUpNEON},
 		portable:  &scalarBFloat16,
@@ -68,7 +72,7 @@ func conversionsOf(string) conversions {
 // the portable loop it names over that prefix, NaN bits included.
 
 // minMaxKeysF32NEON returns the range of the first len(src) &^ 3 elements
-// of src as sortable keys (unkey32), NaNs left out: the keys of +Inf and
+// of src as sortable keys (quant.Unkey32), NaNs left out: the keys of +Inf and
 // -Inf when there is none. Folded with minMaxFloat's loop over the rest,
 // it equals minMaxFloat.
 //
@@ -135,7 +139,7 @@ func applyEachF32UpNEON(dst, src, min, max, scale, inv []float32)
 func applyEachF32ClampUpNEON(dst, src, min, max, scale, inv []float32)
 
 // minMaxKeysF64NEON returns the range of the first len(src) &^ 1 elements
-// of src as sortable keys (unkey64), NaNs left out: the keys of +Inf and
+// of src as sortable keys (quant.Unkey64), NaNs left out: the keys of +Inf and
 // -Inf when there is none. Folded with minMaxFloat's loop over the rest,
 // it equals minMaxFloat.
 //

@@ -4,12 +4,14 @@
 
 package cpu
 
+import "github.com/qdqvk/qdq/internal/quant"
+
 // The kernel sets of the routines in kernels_amd64.s, one per instruction
 // set; kernels_amd64.go says which the CPU can run.
 var (
 	avx2Float32 = (&vector[float32, float32]{
 		name: "avx2", width: 8, rangeWidth: 8,
-		vecRange:   floatRange(minMaxKeysF32AVX2, unkey32),
+		vecRange:   floatRange(minMaxKeysF32AVX2, quant.Unkey32),
 		minMaxEach: minMaxEachF32AVX2,
 		apply:      [4]func(dst, src []float32, min, max, scale, inv float32){applyF32AVX2, applyF32ClampAVX2, applyF32UpAVX2, applyF32ClampUpAVX2},
 		applyNT:    [4]func(dst, src []float32, min, max, scale, inv float32){applyF32NTAVX2, applyF32ClampNTAVX2, applyF32UpNTAVX2, applyF32ClampUpNTAVX2},
@@ -18,7 +20,7 @@ var (
 	}).kernels()
 	avx2Float64 = (&vector[float64, float64]{
 		name: "avx2", width: 4, rangeWidth: 4,
-		vecRange:   floatRange(minMaxKeysF64AVX2, unkey64),
+		vecRange:   floatRange(minMaxKeysF64AVX2, quant.Unkey64),
 		minMaxEach: minMaxEachF64AVX2,
 		apply:      [4]func(dst, src []float64, min, max, scale, inv float64){applyF64AVX2, applyF64ClampAVX2, applyF64UpAVX2, applyF64ClampUpAVX2},
 		applyNT:    [4]func(dst, src []float64, min, max, scale, inv float64){applyF64NTAVX2, applyF64ClampNTAVX2, applyF64UpNTAVX2, applyF64ClampUpNTAVX2},
@@ -27,7 +29,7 @@ var (
 	}).kernels()
 	avx2Float16 = (&vector[uint16, float32]{
 		name: "avx2", width: 8, rangeWidth: 16, applyWidth: 8,
-		vecRange:   halfRange(minMaxKeys16AVX2, 0x7c00, Float16ToFloat32),
+		vecRange:   halfRange(minMaxKeys16AVX2, 0x7c00, quant.Float16ToFloat32),
 		minMaxEach: minMaxEachF16AVX2,
 		apply:      [4]func(dst, src []uint16, min, max, scale, inv float32){applyF16AVX2, applyF16ClampAVX2, applyF16UpAVX2, applyF16ClampUpAVX2},
 		applyNT:    [4]func(dst, src []uint16, min, max, scale, inv float32){applyF16NTAVX2, applyF16ClampNTAVX2, applyF16UpNTAVX2, applyF16ClampUpNTAVX2},
@@ -36,7 +38,7 @@ var (
 	}).kernels()
 	avx2BFloat16 = (&vector[uint16, float32]{
 		name: "avx2", width: 8, rangeWidth: 16, applyWidth: 16,
-		vecRange:   halfRange(minMaxKeys16AVX2, 0x7f80, BFloat16ToFloat32),
+		vecRange:   halfRange(minMaxKeys16AVX2, 0x7f80, quant.BFloat16ToFloat32),
 		minMaxEach: minMaxEachBF16AVX2,
 		apply:      [4]func(dst, src []uint16, min, max, scale, inv float32){applyBF16AVX2, applyBF16ClampAVX2, applyBF16UpAVX2, applyBF16ClampUpAVX2},
 		applyNT:    [4]func(dst, src []uint16, min, max, scale, inv float32){applyBF16NTAVX2, applyBF16ClampNTAVX2, applyBF16UpNTAVX2, applyBF16ClampUpNTAVX2},
@@ -47,7 +49,7 @@ var (
 
 	avx512Float32 = (&vector[float32, float32]{
 		name: "avx512", width: 16, rangeWidth: 16,
-		vecRange:   floatRange(minMaxKeysF32AVX512, unkey32),
+		vecRange:   floatRange(minMaxKeysF32AVX512, quant.Unkey32),
 		minMaxEach: minMaxEachF32AVX512,
 		apply:      [4]func(dst, src []float32, min, max, scale, inv float32){applyF32AVX512, applyF32ClampAVX512, applyF32UpAVX512, applyF32ClampUpAVX512},
 		applyNT:    [4]func(dst, src []float32, min, max, scale, inv float32){applyF32NTAVX512, applyF32ClampNTAVX512, applyF32UpNTAVX512, applyF32ClampUpNTAVX512},
@@ -56,7 +58,7 @@ var (
 	}).kernels()
 	avx512Float64 = (&vector[float64, float64]{
 		name: "avx512", width: 8, rangeWidth: 8,
-		vecRange:   floatRange(minMaxKeysF64AVX512, unkey64),
+		vecRange:   floatRange(minMaxKeysF64AVX512, quant.Unkey64),
 		minMaxEach: minMaxEachF64AVX512,
 		apply:      [4]func(dst, src []float64, min, max, scale, inv float64){applyF64AVX512, applyF64ClampAVX512, applyF64UpAVX512, applyF64ClampUpAVX512},
 		applyNT:    [4]func(dst, src []float64, min, max, scale, inv float64){applyF64NTAVX512, applyF64ClampNTAVX512, applyF64UpNTAVX512, applyF64ClampUpNTAVX512},
@@ -65,7 +67,7 @@ var (
 	}).kernels()
 	avx512Float16 = (&vector[uint16, float32]{
 		name: "avx512", width: 16, rangeWidth: 32, applyWidth: 16,
-		vecRange:   halfRange(minMaxKeys16AVX512, 0x7c00, Float16ToFloat32),
+		vecRange:   halfRange(minMaxKeys16AVX512, 0x7c00, quant.Float16ToFloat32),
 		minMaxEach: minMaxEachF16AVX512,
 		apply:      [4]func(dst, src []uint16, min, max, scale, inv float32){applyF16AVX512, applyF16ClampAVX512, applyF16UpAVX512, applyF16ClampUpAVX512},
 		applyNT:    [4]func(dst, src []uint16, min, max, scale, inv float32){applyF16NTAVX512, applyF16ClampNTAVX512, applyF16UpNTAVX512, applyF16ClampUpNTAVX512},
@@ -74,7 +76,7 @@ var (
 	}).kernels()
 	avx512BFloat16 = (&vector[uint16, float32]{
 		name: "avx512", width: 16, rangeWidth: 32, applyWidth: 32,
-		vecRange:   halfRange(minMaxKeys16AVX512, 0x7f80, BFloat16ToFloat32),
+		vecRange:   halfRange(minMaxKeys16AVX512, 0x7f80, quant.BFloat16ToFloat32),
 		minMaxEach: minMaxEachBF16AVX512,
 		apply:      [4]func(dst, src []uint16, min, max, scale, inv float32){applyBF16AVX512, applyBF16ClampAVX512, applyBF16UpAVX512, applyBF16ClampUpAVX512},
 		applyNT:    [4]func(dst, src []uint16, min, max, scale, inv float32){applyBF16NTAVX512, applyBF16ClampNTAVX512, applyBF16UpNTAVX512, applyBF16ClampUpNTAVX512},

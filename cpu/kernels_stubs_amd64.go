@@ -8,7 +8,7 @@ package cpu
 func hasF16C() bool
 
 // minMaxKeysF32AVX2 returns the range of the first len(src) &^ 7 elements of src as
-// sortable keys (unkey32), NaNs left out: the keys of +Inf and -Inf when
+// sortable keys (quant.Unkey32), NaNs left out: the keys of +Inf and -Inf when
 // there is none. Folded with minMaxFloat's loop over the rest, it equals
 // minMaxFloat.
 //
@@ -106,7 +106,7 @@ func applyEachF32UpAVX2(dst []float32, src []float32, min []float32, max []float
 func applyEachF32ClampUpAVX2(dst []float32, src []float32, min []float32, max []float32, scale []float32, inv []float32)
 
 // minMaxKeysF64AVX2 returns the range of the first len(src) &^ 3 elements of src as
-// sortable keys (unkey64), NaNs left out: the keys of +Inf and -Inf when
+// sortable keys (quant.Unkey64), NaNs left out: the keys of +Inf and -Inf when
 // there is none. Folded with minMaxFloat's loop over the rest, it equals
 // minMaxFloat.
 //
@@ -312,13 +312,13 @@ func applyEachF16UpAVX2(dst []uint16, src []uint16, min []float32, max []float32
 //go:noescape
 func applyEachF16ClampUpAVX2(dst []uint16, src []uint16, min []float32, max []float32, scale []float32, inv []float32)
 
-// widenF16AVX2 sets dst[j] to Float16ToFloat32(src[j]) for the first len(src) &^ 7
+// widenF16AVX2 sets dst[j] to quant.Float16ToFloat32(src[j]) for the first len(src) &^ 7
 // elements of src, with the code the AVX2 kernels use.
 //
 //go:noescape
 func widenF16AVX2(dst []float32, src []uint16)
 
-// narrowF16AVX2 sets dst[j] to Float32ToFloat16(src[j]) for the first len(src) &^ 7
+// narrowF16AVX2 sets dst[j] to quant.Float32ToFloat16(src[j]) for the first len(src) &^ 7
 // elements of src, with the code the AVX2 kernels use.
 //
 //go:noescape
@@ -415,20 +415,20 @@ func applyEachBF16UpAVX2(dst []uint16, src []uint16, min []float32, max []float3
 //go:noescape
 func applyEachBF16ClampUpAVX2(dst []uint16, src []uint16, min []float32, max []float32, scale []float32, inv []float32)
 
-// widenBF16AVX2 sets dst[j] to BFloat16ToFloat32(src[j]) for the first len(src) &^ 7
+// widenBF16AVX2 sets dst[j] to quant.BFloat16ToFloat32(src[j]) for the first len(src) &^ 7
 // elements of src, with the code the AVX2 kernels use.
 //
 //go:noescape
 func widenBF16AVX2(dst []float32, src []uint16)
 
-// narrowBF16AVX2 sets dst[j] to Float32ToBFloat16(src[j]) for the first len(src) &^ 7
+// narrowBF16AVX2 sets dst[j] to quant.Float32ToBFloat16(src[j]) for the first len(src) &^ 7
 // elements of src, with the code the AVX2 kernels use.
 //
 //go:noescape
 func narrowBF16AVX2(dst []uint16, src []float32)
 
 // minMaxKeysF32AVX512 returns the range of the first len(src) &^ 15 elements of src as
-// sortable keys (unkey32), NaNs left out: the keys of +Inf and -Inf when
+// sortable keys (quant.Unkey32), NaNs left out: the keys of +Inf and -Inf when
 // there is none. Folded with minMaxFloat's loop over the rest, it equals
 // minMaxFloat.
 //
@@ -526,7 +526,7 @@ func applyEachF32UpAVX512(dst []float32, src []float32, min []float32, max []flo
 func applyEachF32ClampUpAVX512(dst []float32, src []float32, min []float32, max []float32, scale []float32, inv []float32)
 
 // minMaxKeysF64AVX512 returns the range of the first len(src) &^ 7 elements of src as
-// sortable keys (unkey64), NaNs left out: the keys of +Inf and -Inf when
+// sortable keys (quant.Unkey64), NaNs left out: the keys of +Inf and -Inf when
 // there is none. Folded with minMaxFloat's loop over the rest, it equals
 // minMaxFloat.
 //
@@ -732,13 +732,13 @@ func applyEachF16UpAVX512(dst []uint16, src []uint16, min []float32, max []float
 //go:noescape
 func applyEachF16ClampUpAVX512(dst []uint16, src []uint16, min []float32, max []float32, scale []float32, inv []float32)
 
-// widenF16AVX512 sets dst[j] to Float16ToFloat32(src[j]) for the first len(src) &^ 15
+// widenF16AVX512 sets dst[j] to quant.Float16ToFloat32(src[j]) for the first len(src) &^ 15
 // elements of src, with the code the AVX512 kernels use.
 //
 //go:noescape
 func widenF16AVX512(dst []float32, src []uint16)
 
-// narrowF16AVX512 sets dst[j] to Float32ToFloat16(src[j]) for the first len(src) &^ 15
+// narrowF16AVX512 sets dst[j] to quant.Float32ToFloat16(src[j]) for the first len(src) &^ 15
 // elements of src, with the code the AVX512 kernels use.
 //
 //go:noescape
@@ -835,13 +835,13 @@ func applyEachBF16UpAVX512(dst []uint16, src []uint16, min []float32, max []floa
 //go:noescape
 func applyEachBF16ClampUpAVX512(dst []uint16, src []uint16, min []float32, max []float32, scale []float32, inv []float32)
 
-// widenBF16AVX512 sets dst[j] to BFloat16ToFloat32(src[j]) for the first len(src) &^ 15
+// widenBF16AVX512 sets dst[j] to quant.BFloat16ToFloat32(src[j]) for the first len(src) &^ 15
 // elements of src, with the code the AVX512 kernels use.
 //
 //go:noescape
 func widenBF16AVX512(dst []float32, src []uint16)
 
-// narrowBF16AVX512 sets dst[j] to Float32ToBFloat16(src[j]) for the first len(src) &^ 15
+// narrowBF16AVX512 sets dst[j] to quant.Float32ToBFloat16(src[j]) for the first len(src) &^ 15
 // elements of src, with the code the AVX512 kernels use.
 //
 //go:noescape

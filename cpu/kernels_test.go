@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // specials are values every range loop must order right.
@@ -27,15 +29,15 @@ func minMaxData(seed uint64, n int) []float64 {
 	return v
 }
 
-// foldReference folds values into [lo, hi] with minimumNumber and
-// maximumNumber, as the definition says; lo > hi means "no value".
-func foldReference[C Float](vals []C, lo, hi C) (C, C) {
+// foldReference folds values into [lo, hi] with MinimumNumber and
+// MaximumNumber, as the definition says; lo > hi means "no value".
+func foldReference[C quant.Float](vals []C, lo, hi C) (C, C) {
 	l, h := C(math.NaN()), C(math.NaN())
 	if lo <= hi {
 		l, h = lo, hi
 	}
 	for _, x := range vals {
-		l, h = minimumNumber(l, x), maximumNumber(h, x)
+		l, h = quant.MinimumNumber(l, x), quant.MaximumNumber(h, x)
 	}
 	return l, h
 }
@@ -58,7 +60,7 @@ func TestMinMaxKernelsOrderZerosAndSkipNaN(t *testing.T) {
 			f16, b16 := make([]uint16, len(vals)), make([]uint16, len(vals))
 			for i, v := range vals {
 				f32[i] = float32(v)
-				f16[i], b16[i] = Float32ToFloat16(float32(v)), Float32ToBFloat16(float32(v))
+				f16[i], b16[i] = quant.Float32ToFloat16(float32(v)), quant.Float32ToBFloat16(float32(v))
 			}
 			check := func(name string, got [2]float32, in []float32) {
 				l, h := foldReference(in, float32(st[0]), float32(st[1]))
@@ -71,12 +73,12 @@ func TestMinMaxKernelsOrderZerosAndSkipNaN(t *testing.T) {
 			check("float32", [2]float32{l, h}, f32)
 			widened := make([]float32, len(vals))
 			for i := range f16 {
-				widened[i] = Float16ToFloat32(f16[i])
+				widened[i] = quant.Float16ToFloat32(f16[i])
 			}
 			l, h = scalarFloat16.minMax(f16, lo, hi)
 			check("float16", [2]float32{l, h}, widened)
 			for i := range b16 {
-				widened[i] = BFloat16ToFloat32(b16[i])
+				widened[i] = quant.BFloat16ToFloat32(b16[i])
 			}
 			l, h = scalarBFloat16.minMax(b16, lo, hi)
 			check("bfloat16", [2]float32{l, h}, widened)
@@ -101,13 +103,13 @@ func TestLookupTableApplyEqualsDirect(t *testing.T) {
 		src[i] = uint16(i) // every pattern at least once
 	}
 	for _, k := range []*kernels[uint16, float32]{&scalarFloat16, &scalarBFloat16} {
-		for _, q := range []Quant[float32]{
-			ComputeQuant[float32](-128, 127, -1, 0.5), ComputeQuant[float32](0, 15, 0, 3),
-			ComputeQuant[float32](-1<<30, 1<<30-1, -2, 2), ComputeQuant[float32](-128, 127, 0, 0),
-			ComputeQuant(-128, 127, float32(math.Inf(-1)), 1),
+		for _, q := range []quant.Quant[float32]{
+			quant.ComputeQuant[float32](-128, 127, -1, 0.5), quant.ComputeQuant[float32](0, 15, 0, 3),
+			quant.ComputeQuant[float32](-1<<30, 1<<30-1, -2, 2), quant.ComputeQuant[float32](-128, 127, 0, 0),
+			quant.ComputeQuant(-128, 127, float32(math.Inf(-1)), 1),
 		} {
 			for _, clamp := range []bool{false, true} {
-				for _, mode := range []RoundMode{HalfToEven, HalfUp} {
+				for _, mode := range []quant.RoundMode{quant.HalfToEven, quant.HalfUp} {
 					viaLUT := make([]uint16, len(src))
 					k.apply(viaLUT, src, q, clamp, mode)
 					direct := make([]uint16, len(src))

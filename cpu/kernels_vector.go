@@ -3,8 +3,9 @@
 package cpu
 
 import (
-	"math"
 	"unsafe"
+
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // The vector kernel sets are built from assembly routines that each
@@ -19,12 +20,12 @@ import (
 
 // variantOf indexes the apply variants: clamping or not, rounding half to
 // even or half up.
-func variantOf(clamp bool, mode RoundMode) int {
+func variantOf(clamp bool, mode quant.RoundMode) int {
 	v := 0
 	if clamp {
 		v |= 1
 	}
-	if mode == HalfUp {
+	if mode == quant.HalfUp {
 		v |= 2
 	}
 	return v
@@ -32,7 +33,7 @@ func variantOf(clamp bool, mode RoundMode) int {
 
 // vector holds one instruction set's routines for the storage type S,
 // computed in C.
-type vector[S any, C Float] struct {
+type vector[S any, C quant.Float] struct {
 	name string
 	// width is the elements per step of the element-wise routines
 	// (minMaxEach, applyEach), rangeWidth those of vecRange, and
@@ -86,7 +87,7 @@ func (v *vector[S, C]) minMaxEachAll(lo, hi []C, src []S) {
 	v.portable.minMaxEach(lo[n:], hi[n:], src[n:])
 }
 
-func (v *vector[S, C]) applyAll(dst, src []S, q Quant[C], clamp bool, mode RoundMode) {
+func (v *vector[S, C]) applyAll(dst, src []S, q quant.Quant[C], clamp bool, mode quant.RoundMode) {
 	dst = dst[:len(src)]
 	n := len(src) &^ (v.applyStep() - 1)
 	if n > 0 {
@@ -95,7 +96,7 @@ func (v *vector[S, C]) applyAll(dst, src []S, q Quant[C], clamp bool, mode Round
 	v.portable.apply(dst[n:], src[n:], q, clamp, mode)
 }
 
-func (v *vector[S, C]) applyEachAll(dst, src []S, q quantArrays[C], clamp bool, mode RoundMode) {
+func (v *vector[S, C]) applyEachAll(dst, src []S, q quantArrays[C], clamp bool, mode quant.RoundMode) {
 	dst = dst[:len(src)]
 	q = q.slice(len(src))
 	n := len(src) &^ (v.width - 1)
@@ -108,7 +109,7 @@ func (v *vector[S, C]) applyEachAll(dst, src []S, q quantArrays[C], clamp bool, 
 
 // streamAll is applyAll with the streaming routine for the part of dst
 // that starts on a step boundary.
-func (v *vector[S, C]) streamAll(dst, src []S, q Quant[C], clamp bool, mode RoundMode) {
+func (v *vector[S, C]) streamAll(dst, src []S, q quant.Quant[C], clamp bool, mode quant.RoundMode) {
 	dst = dst[:len(src)]
 	w := v.applyStep()
 	head, ok := alignedFrom(dst, w)
@@ -142,7 +143,7 @@ func alignedFrom[T any](dst []T, width int) (int, bool) {
 }
 
 // floatRange returns a vecRange for float type F from a routine that
-// returns the sortable keys (see unkey32) of the range of whole vectors.
+// returns the sortable keys (see quant.Key32) of the range of whole vectors.
 func floatRange[F float32 | float64, K int32 | int64](keys func(src []F) (lo, hi K), unkey func(K) F) func([]F) (F, F) {
 	return func(src []F) (F, F) {
 		lo, hi := keys(src)
@@ -192,18 +193,11 @@ type conversions struct {
 	narrowHalf, narrowBF func(dst []uint16, src []float32)
 }
 
-// Sortable keys of floats, as the range routines compute them: flipping
-// the magnitude bits of negative values, b ^ (b>>(bits-1) & MaxInt),
-// orders the bit patterns, read as signed integers, like the values, with
-// -0 just below +0 and the NaNs beyond ±Inf. The flip is its own inverse,
-// so the functions below, which turn keys back into floats, also make
-// them.
-
-// unkey32 returns the float32 whose sortable key is k.
-func unkey32(k int32) float32 { return math.Float32frombits(uint32(k ^ k>>31&math.MaxInt32)) }
-
-// unkey64 returns the float64 whose sortable key is k.
-func unkey64(k int64) float64 { return math.Float64frombits(uint64(k ^ k>>63&math.MaxInt64)) }
+// The range routines compute sortable keys (quant.Key32, quant.Key64 and,
+// for 16-bit floats of either format, the same flip on 16 bits):
+// flipping the magnitude bits of negative values orders the bit patterns,
+// read as signed integers, like the values, with -0 just below +0 and the
+// NaNs beyond ±Inf. The flip is its own inverse.
 
 // unkey16 returns the 16-bit float bits, of either format, whose sortable
 // key is k.

@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // nanBitsValues are float32 bit patterns that meet every NaN rule of the
@@ -17,14 +19,14 @@ var nanBitsValues = []uint32{
 	0x00000000, 0x80000000, 0x3f800000, 0xbf800000, 0x3f000000, 0xbf000000,
 	0x3fc00000, 0xc0200000, 0x7f800000, 0xff800000, 0x7f7fffff, 0xff7fffff,
 	0x00000001, 0x80000001, 0x00800000, 0x42fe0000, 0x3c010204,
-	0x7fc00000, 0xffc00000, 0x7fc12345, 0xffe00001, 0x7fffffff, // quiet NaNs
+	0x7fc00000, 0xffc00000, 0x7fc12345, 0xffe00001, 0x7fffffff, // quant.Quiet NaNs
 	0x7f800001, 0xff812345, 0x7fbfffff, 0xffa00000, 0x7fa0e000, // signalling NaNs
 }
 
 // nanBits16 are 16-bit patterns of both formats with the same roles.
 var nanBits16 = []uint16{
 	0x0000, 0x8000, 0x3c00, 0xbc00, 0x3800, 0x3e00, 0x7c00, 0xfc00, 0x7bff, 0x0001, 0x8001,
-	0x7e00, 0xfe00, 0x7e01, 0x7c01, 0xfc23, 0x7dff, 0xfd00, // half NaNs
+	0x7e00, 0xfe00, 0x7e01, 0x7c01, 0xfc23, 0x7dff, 0xfd00, // quant.HalfTable NaNs
 	0x3f80, 0xbf80, 0x3f00, 0x7f80, 0xff80, 0x7f7f, 0x0080,
 	0x7fc0, 0xffc1, 0x7f81, 0xff85, 0x7fbf, 0xffa0, // bfloat16 NaNs (halves too)
 }
@@ -62,7 +64,7 @@ func TestVectorKernelsNaNBits(t *testing.T) {
 // with every (scale, inv) pair of params, min and max drawn from params
 // at random, on data: every element of data, repeated to a length with
 // whole vectors and a tail.
-func nanBitsCheck[S any, C Float](t *testing.T, r *rand.Rand, k, scalar *kernels[S, C], data []S, params []C, bits func(S) uint64) {
+func nanBitsCheck[S any, C quant.Float](t *testing.T, r *rand.Rand, k, scalar *kernels[S, C], data []S, params []C, bits func(S) uint64) {
 	t.Helper()
 	src := make([]S, 0, 3*len(data)+5)
 	for range 3 {
@@ -83,8 +85,8 @@ func nanBitsCheck[S any, C Float](t *testing.T, r *rand.Rand, k, scalar *kernels
 	pick := func() C { return params[r.IntN(len(params))] }
 	for _, scale := range params {
 		for _, inv := range params {
-			q := Quant[C]{Min: pick(), Max: pick(), Scale: scale, Inv: inv}
-			for _, mode := range []RoundMode{HalfToEven, HalfUp} {
+			q := quant.Quant[C]{Min: pick(), Max: pick(), Scale: scale, Inv: inv}
+			for _, mode := range []quant.RoundMode{quant.HalfToEven, quant.HalfUp} {
 				for _, clamp := range []bool{false, true} {
 					scalar.apply(want, src, q, clamp, mode)
 					k.apply(got, src, q, clamp, mode)
@@ -100,7 +102,7 @@ func nanBitsCheck[S any, C Float](t *testing.T, r *rand.Rand, k, scalar *kernels
 		for j := range n {
 			qa.Min[j], qa.Max[j], qa.Scale[j], qa.Inv[j] = pick(), pick(), pick(), pick()
 		}
-		for _, mode := range []RoundMode{HalfToEven, HalfUp} {
+		for _, mode := range []quant.RoundMode{quant.HalfToEven, quant.HalfUp} {
 			for _, clamp := range []bool{false, true} {
 				scalar.applyEach(want, src, qa, clamp, mode)
 				k.applyEach(got, src, qa, clamp, mode)

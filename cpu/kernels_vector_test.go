@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // Data distributions for the kernel tests.
@@ -29,22 +31,22 @@ const (
 )
 
 // simdTestParams are the quantization attributes the kernel tests use.
-func simdTestParams() []Params {
-	var ps []Params
+func simdTestParams() []quant.Params {
+	var ps []quant.Params
 	for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 52, 53, 54, 60, 61} {
-		ps = append(ps, Params{Signed: true, NumBits: n})
+		ps = append(ps, quant.Params{Signed: true, NumBits: n})
 		if n > 1 {
-			ps = append(ps, Params{Signed: true, NumBits: n, Narrow: true})
+			ps = append(ps, quant.Params{Signed: true, NumBits: n, Narrow: true})
 		}
 	}
 	for _, n := range []int{1, 2, 4, 8, 16, 24, 31, 32, 53, 62} {
-		ps = append(ps, Params{NumBits: n})
+		ps = append(ps, quant.Params{NumBits: n})
 	}
 	return ps
 }
 
 // simdSpecial returns one of the values every test sprinkles in.
-func simdSpecial[C Float](r *rand.Rand) C {
+func simdSpecial[C quant.Float](r *rand.Rand) C {
 	nan32 := []uint32{0x7fc00000, 0xffc00000, 0x7f800001, 0xff812345, 0x7fbfffff, 0x7fe00001}
 	nan64 := []uint64{0x7ff8000000000000, 0xfff8000000000000, 0x7ff0000000000001, 0xfff0123456789abc, 0x7ff7ffffffffffff}
 	var c C
@@ -63,7 +65,7 @@ func simdSpecial[C Float](r *rand.Rand) C {
 		}
 		return C(math.Float64frombits(nan64[r.IntN(len(nan64))]))
 	case 6:
-		return maxFloat[C]() * C(1-2*r.IntN(2))
+		return quant.MaxFloat[C]() * C(1-2*r.IntN(2))
 	case 7:
 		if unsafe.Sizeof(c) == 4 {
 			return C(math.Float32frombits(1)) * C(1-2*r.IntN(2))
@@ -78,7 +80,7 @@ func simdSpecial[C Float](r *rand.Rand) C {
 // simdGenFloats returns n values of compute type C from distribution dist;
 // q, when dist is simdDistHalfway, gives the scale that values are placed
 // around k+0.5 of.
-func simdGenFloats[C Float](r *rand.Rand, n, dist int, q Quant[C]) []C {
+func simdGenFloats[C quant.Float](r *rand.Rand, n, dist int, q quant.Quant[C]) []C {
 	var c C
 	is32 := unsafe.Sizeof(c) == 4
 	out := make([]C, n)
@@ -132,7 +134,7 @@ func simdGenFloats[C Float](r *rand.Rand, n, dist int, q Quant[C]) []C {
 }
 
 // exactBits reports whether a and b have the same bits, NaNs included.
-func exactBits[C Float](a, b C) bool {
+func exactBits[C quant.Float](a, b C) bool {
 	if unsafe.Sizeof(a) == 4 {
 		return math.Float32bits(float32(a)) == math.Float32bits(float32(b))
 	}
@@ -142,7 +144,7 @@ func exactBits[C Float](a, b C) bool {
 // simdSameBits reports whether a and b have the same bits, or are both
 // NaN: the running bounds of the range kernels may start from a NaN
 // (outside their contract), where only NaN-ness is defined.
-func simdSameBits[C Float](a, b C) bool {
+func simdSameBits[C quant.Float](a, b C) bool {
 	if a != a && b != b {
 		return true
 	}
@@ -153,7 +155,7 @@ func simdSameBits[C Float](a, b C) bool {
 }
 
 // simdKernelCase describes one storage type for the generic kernel tests.
-type simdKernelCase[S any, C Float] struct {
+type simdKernelCase[S any, C quant.Float] struct {
 	simd, scalar *kernels[S, C]
 	widen        func(S) C
 	narrow       func(C) S
@@ -164,7 +166,7 @@ type simdKernelCase[S any, C Float] struct {
 }
 
 // gen returns n elements of S from distribution dist.
-func (k simdKernelCase[S, C]) gen(r *rand.Rand, n, dist int, q Quant[C]) []S {
+func (k simdKernelCase[S, C]) gen(r *rand.Rand, n, dist int, q quant.Quant[C]) []S {
 	xs := simdGenFloats(r, n, dist, q)
 	out := make([]S, n)
 	for j, x := range xs {
@@ -178,20 +180,20 @@ func (k simdKernelCase[S, C]) gen(r *rand.Rand, n, dist int, q Quant[C]) []S {
 
 // simdQuants returns parameters for data with range [lo, hi]: from every
 // test parameter set (or a random few), plus the degenerate cases.
-func simdQuants[C Float](r *rand.Rand, lo, hi C, few bool) []Quant[C] {
+func simdQuants[C quant.Float](r *rand.Rand, lo, hi C, few bool) []quant.Quant[C] {
 	inf := C(math.Inf(1))
 	ranges := [][2]C{{lo, hi}, {0, 0}, {-inf, inf}, {C(math.NaN()), C(math.NaN())}, {C(math.Copysign(0, -1)), 0}, {-1, 1}, {0, inf}}
 	ps := simdTestParams()
-	var qs []Quant[C]
+	var qs []quant.Quant[C]
 	for _, rg := range ranges {
 		if few {
 			minQ, maxQ := ps[r.IntN(len(ps))].Levels()
-			qs = append(qs, ComputeQuant(minQ, maxQ, rg[0], rg[1]))
+			qs = append(qs, quant.ComputeQuant(minQ, maxQ, rg[0], rg[1]))
 			continue
 		}
 		for _, p := range ps {
 			minQ, maxQ := p.Levels()
-			qs = append(qs, ComputeQuant(minQ, maxQ, rg[0], rg[1]))
+			qs = append(qs, quant.ComputeQuant(minQ, maxQ, rg[0], rg[1]))
 		}
 	}
 	// A clamp range inside the data's range.
@@ -201,16 +203,16 @@ func simdQuants[C Float](r *rand.Rand, lo, hi C, few bool) []Quant[C] {
 	}
 	p := ps[r.IntN(len(ps))]
 	minQ, maxQ := p.Levels()
-	return append(qs, ComputeQuant(minQ, maxQ, min(a, b), max(a, b)))
+	return append(qs, quant.ComputeQuant(minQ, maxQ, min(a, b), max(a, b)))
 }
 
 // checkApply compares apply and applyEach of k with the scalar kernels on
 // src, for q, both round modes and clamp on and off.
-func (k simdKernelCase[S, C]) checkApply(t *testing.T, r *rand.Rand, src []S, qs []Quant[C], what string) bool {
+func (k simdKernelCase[S, C]) checkApply(t *testing.T, r *rand.Rand, src []S, qs []quant.Quant[C], what string) bool {
 	n := len(src)
 	want, got := make([]S, n), make([]S, n)
 	for _, q := range qs {
-		for _, mode := range []RoundMode{HalfToEven, HalfUp} {
+		for _, mode := range []quant.RoundMode{quant.HalfToEven, quant.HalfUp} {
 			for _, clamp := range []bool{false, true} {
 				k.scalar.apply(want, src, q, clamp, mode)
 				k.simd.apply(got, src, q, clamp, mode)
@@ -241,7 +243,7 @@ func (k simdKernelCase[S, C]) checkApply(t *testing.T, r *rand.Rand, src []S, qs
 		q := qs[r.IntN(len(qs))]
 		qa.Min[j], qa.Max[j], qa.Scale[j], qa.Inv[j] = q.Min, q.Max, q.Scale, q.Inv
 	}
-	for _, mode := range []RoundMode{HalfToEven, HalfUp} {
+	for _, mode := range []quant.RoundMode{quant.HalfToEven, quant.HalfUp} {
 		for _, clamp := range []bool{false, true} {
 			k.scalar.applyEach(want, src, qa, clamp, mode)
 			k.simd.applyEach(got, src, qa, clamp, mode)
@@ -273,7 +275,7 @@ func (k simdKernelCase[S, C]) sameAll(t *testing.T, want, got, src []S, what str
 }
 
 // simdStartValue returns a running range bound to start a fold from.
-func simdStartValue[C Float](r *rand.Rand, inf C) C {
+func simdStartValue[C quant.Float](r *rand.Rand, inf C) C {
 	switch r.IntN(6) {
 	case 0, 1:
 		return inf
@@ -324,7 +326,7 @@ func (k simdKernelCase[S, C]) run(t *testing.T) {
 	// parameter sets each.
 	for n := 0; n <= 100; n++ {
 		for dist := range simdNumDists {
-			qh := ComputeQuant(-128, 127, C(-r.Float64()*10), C(r.Float64()*10))
+			qh := quant.ComputeQuant(-128, 127, C(-r.Float64()*10), C(r.Float64()*10))
 			off := r.IntN(4)
 			src := k.gen(r, n+off, dist, qh)[off:]
 			lo, hi := k.scalar.minMax(src, inf, -inf)
@@ -338,7 +340,7 @@ func (k simdKernelCase[S, C]) run(t *testing.T) {
 	// Longer slices with every parameter set.
 	for _, n := range []int{1000, 4099} {
 		for dist := range simdNumDists {
-			qh := ComputeQuant(-1<<15, 1<<15-1, C(-r.Float64()*100), C(r.Float64()*100))
+			qh := quant.ComputeQuant(-1<<15, 1<<15-1, C(-r.Float64()*100), C(r.Float64()*100))
 			src := k.gen(r, n, dist, qh)
 			lo, hi := k.scalar.minMax(src, inf, -inf)
 			qs := append(simdQuants(r, lo, hi, false), qh)
@@ -409,7 +411,7 @@ func TestSIMDKernelsFloat16(t *testing.T) {
 	simdTestSets(t, func(t *testing.T, s kernelSet) {
 		simdKernelCase[uint16, float32]{
 			simd: s.float16, scalar: &scalarFloat16,
-			widen: Float16ToFloat32, narrow: Float32ToFloat16,
+			widen: quant.Float16ToFloat32, narrow: quant.Float32ToFloat16,
 			same: func(a, b uint16) bool { return a == b },
 			bits: func(r *rand.Rand) uint16 { return uint16(r.Uint32()) },
 		}.run(t)
@@ -422,7 +424,7 @@ func TestSIMDKernelsBFloat16(t *testing.T) {
 	simdTestSets(t, func(t *testing.T, s kernelSet) {
 		simdKernelCase[uint16, float32]{
 			simd: s.bfloat16, scalar: &scalarBFloat16,
-			widen: BFloat16ToFloat32, narrow: Float32ToBFloat16,
+			widen: quant.BFloat16ToFloat32, narrow: quant.Float32ToBFloat16,
 			same: func(a, b uint16) bool { return a == b },
 			bits: func(r *rand.Rand) uint16 { return uint16(r.Uint32()) },
 		}.run(t)
@@ -438,15 +440,15 @@ func TestSIMDKernelsAll16(t *testing.T) {
 	simdTestSets(t, func(t *testing.T, s kernelSet) {
 		r := rand.New(rand.NewPCG(3, 4))
 		for _, k := range []simdKernelCase[uint16, float32]{
-			{simd: s.float16, scalar: &scalarFloat16, widen: Float16ToFloat32, same: func(a, b uint16) bool { return a == b }},
-			{simd: s.bfloat16, scalar: &scalarBFloat16, widen: BFloat16ToFloat32, same: func(a, b uint16) bool { return a == b }},
+			{simd: s.float16, scalar: &scalarFloat16, widen: quant.Float16ToFloat32, same: func(a, b uint16) bool { return a == b }},
+			{simd: s.bfloat16, scalar: &scalarBFloat16, widen: quant.BFloat16ToFloat32, same: func(a, b uint16) bool { return a == b }},
 		} {
-			qs := []Quant[float32]{
-				ComputeQuant[float32](-128, 127, -1, 1),
-				ComputeQuant[float32](-1<<15, 1<<15-1, -1e-3, 1e-3),
-				ComputeQuant[float32](0, 1<<16-1, 0, 6e4),
-				ComputeQuant[float32](-1<<23, 1<<23-1, -1e30, 1e30),
-				ComputeQuant[float32](-1<<60, 1<<60-1, -1e-30, 1e-30),
+			qs := []quant.Quant[float32]{
+				quant.ComputeQuant[float32](-128, 127, -1, 1),
+				quant.ComputeQuant[float32](-1<<15, 1<<15-1, -1e-3, 1e-3),
+				quant.ComputeQuant[float32](0, 1<<16-1, 0, 6e4),
+				quant.ComputeQuant[float32](-1<<23, 1<<23-1, -1e30, 1e30),
+				quant.ComputeQuant[float32](-1<<60, 1<<60-1, -1e-30, 1e-30),
 			}
 			if !k.checkApply(t, r, all, qs, "all patterns") || !k.checkMinMax(t, r, all, "all patterns") {
 				return
@@ -468,13 +470,13 @@ func TestSIMDWiden(t *testing.T) {
 		for h := 0; h < 1<<16; h += 16 {
 			got := widenHalfBlock(s.name, (*[16]uint16)(all[h:]))
 			for j, g := range got {
-				require.Equalf(t, math.Float32bits(Float16ToFloat32(all[h+j])), math.Float32bits(g), "half %#04x", all[h+j])
+				require.Equalf(t, math.Float32bits(quant.Float16ToFloat32(all[h+j])), math.Float32bits(g), "half %#04x", all[h+j])
 			}
 		}
 		for _, f := range []struct {
 			k     *kernels[uint16, float32]
 			widen func(uint16) float32
-		}{{s.float16, Float16ToFloat32}, {s.bfloat16, BFloat16ToFloat32}} {
+		}{{s.float16, quant.Float16ToFloat32}, {s.bfloat16, quant.BFloat16ToFloat32}} {
 			lo, hi := make([]float32, len(all)), make([]float32, len(all))
 			for j := range all {
 				lo[j], hi[j] = float32(math.Inf(1)), float32(math.Inf(-1))
@@ -508,13 +510,13 @@ func TestSIMDNarrow(t *testing.T) {
 			narrowChunk(s.name, hi, &h, &b)
 			for lo := range uint32(1 << 16) {
 				f := math.Float32frombits(hi<<16 | lo)
-				if w := Float32ToFloat16(f); h[lo] != w {
-					return fmt.Errorf("%s: float32 %#08x to half: want %#04x, got %#04x", s.name, math.Float32bits(f), w, h[lo])
+				if w := quant.Float32ToFloat16(f); h[lo] != w {
+					return fmt.Errorf("%s: float32 %#08x to quant.HalfTable: want %#04x, got %#04x", s.name, math.Float32bits(f), w, h[lo])
 				}
 				// The kernels narrow results of arithmetic, never a
 				// signalling NaN: only bfloat16's narrowing relies on
 				// that, keeping a NaN's top bits as they are.
-				if w := Float32ToBFloat16(f); b[lo] != w && !signalling(f) {
+				if w := quant.Float32ToBFloat16(f); b[lo] != w && !signalling(f) {
 					return fmt.Errorf("%s: float32 %#08x to bfloat16: want %#04x, got %#04x", s.name, math.Float32bits(f), w, b[lo])
 				}
 			}
@@ -585,14 +587,14 @@ func simdSweep16(check func(hi uint32) error) error {
 // simdBenchKernels benchmarks the four kernels of one storage type, the
 // scalar set and every SIMD set, on 1Mi elements. Bytes count what each
 // kernel reads and writes.
-func simdBenchKernels[S any, C Float](b *testing.B, sets map[string]*kernels[S, C], names []string, src []S) {
+func simdBenchKernels[S any, C quant.Float](b *testing.B, sets map[string]*kernels[S, C], names []string, src []S) {
 	n := len(src)
 	var s S
 	var c C
 	sz, cz := int64(unsafe.Sizeof(s)), int64(unsafe.Sizeof(c))
 	inf := C(math.Inf(1))
 	lo, hi := simdScalarOf(sets).minMax(src, inf, -inf)
-	q := ComputeQuant(-128, 127, lo, hi)
+	q := quant.ComputeQuant(-128, 127, lo, hi)
 	dst := make([]S, n)
 	qa := quantArrays[C]{make([]C, n), make([]C, n), make([]C, n), make([]C, n)}
 	qa.fill(0, n, q)
@@ -614,20 +616,20 @@ func simdBenchKernels[S any, C Float](b *testing.B, sets map[string]*kernels[S, 
 		b.Run("apply/"+name, func(b *testing.B) {
 			b.SetBytes(int64(n) * 2 * sz)
 			for b.Loop() {
-				k.apply(dst, src, q, false, HalfToEven)
+				k.apply(dst, src, q, false, quant.HalfToEven)
 			}
 		})
 		b.Run("applyEach/"+name, func(b *testing.B) {
 			b.SetBytes(int64(n) * (2*sz + 2*cz))
 			for b.Loop() {
-				k.applyEach(dst, src, qa, false, HalfToEven)
+				k.applyEach(dst, src, qa, false, quant.HalfToEven)
 			}
 		})
 	}
 }
 
 // simdScalarOf returns the scalar set of sets.
-func simdScalarOf[S any, C Float](sets map[string]*kernels[S, C]) *kernels[S, C] {
+func simdScalarOf[S any, C quant.Float](sets map[string]*kernels[S, C]) *kernels[S, C] {
 	return sets["scalar"]
 }
 
@@ -652,7 +654,7 @@ func BenchmarkKernels(b *testing.B) {
 	src32, src64, src16, srcB := make([]float32, n), make([]float64, n), make([]uint16, n), make([]uint16, n)
 	for j, x := range xs {
 		src32[j], src64[j] = float32(x), x
-		src16[j], srcB[j] = Float32ToFloat16(float32(x)), Float32ToBFloat16(float32(x))
+		src16[j], srcB[j] = quant.Float32ToFloat16(float32(x)), quant.Float32ToBFloat16(float32(x))
 	}
 	b.Run("float32", func(b *testing.B) { simdBenchKernels(b, f32, names, src32) })
 	b.Run("float64", func(b *testing.B) { simdBenchKernels(b, f64, names, src64) })
@@ -671,12 +673,12 @@ func TestStreamingFastMatchesPortable(t *testing.T) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(9, 10))
 	n := streamFrom/2 + 77 // 16-bit elements: streamFrom bytes and more
-	req := Request[float32]{Layout: Layout{1, 1, n}, Params: Params{Signed: true, NumBits: 8}}
+	req := quant.Request[float32]{Layout: quant.Layout{Outer: 1, Depth: 1, Inner: n}, Params: quant.Params{Signed: true, NumBits: 8}}
 	x := make([]float32, n)
 	h := make([]uint16, n)
 	for j := range x {
 		x[j] = float32(r.NormFloat64())
-		h[j] = Float32ToFloat16(x[j])
+		h[j] = quant.Float32ToFloat16(x[j])
 	}
 	want32, want16 := make([]float32, n), make([]uint16, n)
 	_, err := Fast{Kernels: "scalar"}.Float32(ctx, want32, x, req)
@@ -710,3 +712,5 @@ func signalling(f float32) bool {
 	b := math.Float32bits(f)
 	return b&0x7fffffff > 0x7f800000 && b&(1<<22) == 0
 }
+
+func identity[T any](x T) T { return x }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // nanCase is one tensor whose outputs are NaN, with the bits the
@@ -15,7 +17,7 @@ type nanCase struct {
 	name string
 	src  []uint32 // float32 bits
 	// given is the range, or nil for the range from the data.
-	given *Bounds[float32]
+	given *quant.Bounds[float32]
 	want  []uint32
 }
 
@@ -42,7 +44,7 @@ func TestNaNBits(t *testing.T) {
 		{"made", []uint32{inf, one, negInf, 0, 0x80000000}, nil,
 			[]uint32{made, made, made, made, made}},
 		// A given range clamps infinities and passes NaNs.
-		{"clamped", []uint32{0xff812345, inf, negInf}, &Bounds[float32]{-128, 127},
+		{"clamped", []uint32{0xff812345, inf, negInf}, &quant.Bounds[float32]{Min: -128, Max: 127},
 			[]uint32{0xffc12345, math.Float32bits(127), math.Float32bits(-128)}},
 	}
 	for _, c := range cases {
@@ -54,26 +56,28 @@ func TestNaNBits(t *testing.T) {
 				})
 			}
 		}
-		t.Run(c.name+"/reference", func(t *testing.T) {
-			got, want := nanRun(t, nil, c, "float32")
-			require.Equal(t, want, got)
-		})
+		for _, dtype := range []string{"float32", "float64", "float16", "bfloat16"} {
+			t.Run(c.name+"/reference/"+dtype, func(t *testing.T) {
+				got, want := nanRun(t, quant.Reference{}, c, dtype)
+				require.Equal(t, want, got)
+			})
+		}
 	}
 }
 
 // nanRun runs c's tensor as dtype, per tensor and repeated to a length
-// that every kernel takes in whole vectors and in a tail, with f or (when
-// nil) with the reference, and returns the output and the wanted output
+// that every kernel takes in whole vectors and in a tail, with b, and
+// returns the output and the wanted output
 // as hexadecimal bits.
-func nanRun(t *testing.T, f any, c nanCase, dtype string) (got, want []string) {
+func nanRun(t *testing.T, b quant.Backend, c nanCase, dtype string) (got, want []string) {
 	t.Helper()
 	const repeat = 13
 	n := len(c.src) * repeat
-	r32 := Request[float32]{Layout: Layout{1, 1, n}, Params: Params{Signed: true, NumBits: 8}}
-	r64 := Request[float64]{Layout: r32.Layout, Params: r32.Params}
+	r32 := quant.Request[float32]{Layout: quant.Layout{Outer: 1, Depth: 1, Inner: n}, Params: quant.Params{Signed: true, NumBits: 8}}
+	r64 := quant.Request[float64]{Layout: r32.Layout, Params: r32.Params}
 	if c.given != nil {
-		r32.Given = []Bounds[float32]{*c.given}
-		r64.Given = []Bounds[float64]{{float64(c.given.Min), float64(c.given.Max)}}
+		r32.Given = []quant.Bounds[float32]{*c.given}
+		r64.Given = []quant.Bounds[float64]{{Min: float64(c.given.Min), Max: float64(c.given.Max)}}
 	}
 	ctx := context.Background()
 	for j := range n {
@@ -91,12 +95,8 @@ func nanRun(t *testing.T, f any, c nanCase, dtype string) (got, want []string) {
 		for j := range src {
 			src[j] = math.Float32frombits(c.src[j%len(c.src)])
 		}
-		if f == nil {
-			ReferenceFloat32(dst, src, r32)
-		} else {
-			_, err := f.(Fast).Float32(ctx, dst, src, r32)
-			require.NoError(t, err)
-		}
+		_, err := b.Float32(ctx, dst, src, r32)
+		require.NoError(t, err)
 		for _, y := range dst {
 			got = append(got, fmt.Sprintf("%#x", math.Float32bits(y)))
 		}
@@ -105,7 +105,7 @@ func nanRun(t *testing.T, f any, c nanCase, dtype string) (got, want []string) {
 		for j := range src {
 			src[j] = math.Float64frombits(widenBits(c.src[j%len(c.src)]))
 		}
-		_, err := f.(Fast).Float64(ctx, dst, src, r64)
+		_, err := b.Float64(ctx, dst, src, r64)
 		require.NoError(t, err)
 		for _, y := range dst {
 			got = append(got, fmt.Sprintf("%#x", math.Float64bits(y)))
@@ -115,9 +115,9 @@ func nanRun(t *testing.T, f any, c nanCase, dtype string) (got, want []string) {
 		for j := range src {
 			src[j] = uint16(narrowBits(dtype, c.src[j%len(c.src)]))
 		}
-		run := f.(Fast).Float16
+		run := b.Float16
 		if dtype == "bfloat16" {
-			run = f.(Fast).BFloat16
+			run = b.BFloat16
 		}
 		_, err := run(ctx, dst, src, r32)
 		require.NoError(t, err)
@@ -142,9 +142,9 @@ func widenBits(b uint32) uint64 {
 func narrowBits(dtype string, b uint32) uint32 {
 	switch dtype {
 	case "float16":
-		return uint32(Float32ToFloat16(math.Float32frombits(b)))
+		return uint32(quant.Float32ToFloat16(math.Float32frombits(b)))
 	case "bfloat16":
-		return uint32(Float32ToBFloat16(math.Float32frombits(b)))
+		return uint32(quant.Float32ToBFloat16(math.Float32frombits(b)))
 	}
 	return b
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // TestPiecesMatchOneCall splits tensors into pieces of whole outer
@@ -14,27 +16,27 @@ import (
 // be the bits one call over the whole tensor gives, with every kernel set
 // and with the reference.
 func TestPiecesMatchOneCall(t *testing.T) {
-	layouts := []Layout{
-		{1, 1, 100_000}, // one channel, split flat
-		{64, 1, 2048},   // depth 1: per tensor
-		{1, 300, 257},   // rows
-		{96, 40, 700},   // few channels, long rows
-		{2000, 48, 3},   // short rows
-		{5000, 3, 1},    // tiny slabs
-		{3, 20_000, 2},  // many short channels
-		{7, 0, 5},       // empty
-		{40, 2, 20_000}, // within channels
-		{1000, 1000, 1}, // last axis
+	layouts := []quant.Layout{
+		{Outer: 1, Depth: 1, Inner: 100_000}, // one channel, split flat
+		{Outer: 64, Depth: 1, Inner: 2048},   // depth 1: per tensor
+		{Outer: 1, Depth: 300, Inner: 257},   // rows
+		{Outer: 96, Depth: 40, Inner: 700},   // few channels, long rows
+		{Outer: 2000, Depth: 48, Inner: 3},   // short rows
+		{Outer: 5000, Depth: 3, Inner: 1},    // tiny slabs
+		{Outer: 3, Depth: 20_000, Inner: 2},  // many short channels
+		{Outer: 7, Depth: 0, Inner: 5},       // empty
+		{Outer: 40, Depth: 2, Inner: 20_000}, // within channels
+		{Outer: 1000, Depth: 1000, Inner: 1}, // last axis
 	}
 	for _, l := range layouts {
-		for _, params := range []Params{{Signed: true, NumBits: 8}, {NumBits: 4, Round: HalfUp}} {
+		for _, params := range []quant.Params{{Signed: true, NumBits: 8}, {NumBits: 4, Round: quant.HalfUp}} {
 			vals := minMaxData(uint64(l.Len()+l.Depth), l.Len())
 			src := make([]float32, len(vals))
 			for i, v := range vals {
 				src[i] = float32(v * 3)
 			}
 			whole := make([]float32, len(src))
-			r := Request[float32]{Layout: l, Params: params}
+			r := quant.Request[float32]{Layout: l, Params: params}
 			want, err := Fast{}.Float32(context.Background(), whole, src, r)
 			require.NoError(t, err)
 			for _, kernels := range KernelSets() {
@@ -45,37 +47,38 @@ func TestPiecesMatchOneCall(t *testing.T) {
 			}
 			ref := make([]float32, len(src))
 			r.Quant = want
-			ReferenceFloat32(ref, src, r)
+			_, err = quant.Reference{}.Float32(context.Background(), ref, src, r)
+			require.NoError(t, err)
 			require.Equal(t, -1, firstDiff(whole, ref, false), "reference with fixed parameters, %v", l)
 		}
 	}
 }
 
 // inPieces runs r over src in pieces of size outer indexes at a time.
-func inPieces(t *testing.T, f Fast, src []float32, r Request[float32], size int) ([]float32, []Quant[float32]) {
+func inPieces(t *testing.T, f Fast, src []float32, r quant.Request[float32], size int) ([]float32, []quant.Quant[float32]) {
 	l := r.Layout
 	slab := l.Depth * l.Inner
-	merged := make([]Bounds[float32], l.Depth)
+	merged := make([]quant.Bounds[float32], l.Depth)
 	for c := range merged {
-		merged[c] = EmptyBounds[float32]()
+		merged[c] = quant.EmptyBounds[float32]()
 	}
 	for o := 0; o < l.Outer; o += size {
 		n := min(size, l.Outer-o)
-		b, err := f.RangeFloat32(context.Background(), src[o*slab:(o+n)*slab], Layout{n, l.Depth, l.Inner})
+		b, err := f.RangeFloat32(context.Background(), src[o*slab:(o+n)*slab], quant.Layout{Outer: n, Depth: l.Depth, Inner: l.Inner})
 		require.NoError(t, err)
 		for c := range merged {
-			merged[c] = MergeBounds(merged[c], b[c])
+			merged[c] = quant.MergeBounds(merged[c], b[c])
 		}
 	}
-	r.Quant = make([]Quant[float32], l.Depth)
+	r.Quant = make([]quant.Quant[float32], l.Depth)
 	for c := range merged {
-		r.Quant[c] = QuantOf(r.Params, merged[c])
+		r.Quant[c] = quant.QuantOf(r.Params, merged[c])
 	}
 	dst := make([]float32, len(src))
 	for o := 0; o < l.Outer; o += size {
 		n := min(size, l.Outer-o)
 		piece := r
-		piece.Layout = Layout{n, l.Depth, l.Inner}
+		piece.Layout = quant.Layout{Outer: n, Depth: l.Depth, Inner: l.Inner}
 		got, err := f.Float32(context.Background(), dst[o*slab:(o+n)*slab], src[o*slab:(o+n)*slab], piece)
 		require.NoError(t, err)
 		require.Equal(t, quantBits(r.Quant), quantBits(got))
@@ -100,7 +103,7 @@ func firstDiff(a, b []float32, anyNaN bool) int {
 	return -1
 }
 
-func quantBits(q []Quant[float32]) [][4]uint32 {
+func quantBits(q []quant.Quant[float32]) [][4]uint32 {
 	b := make([][4]uint32, len(q))
 	for i, x := range q {
 		b[i] = [4]uint32{math.Float32bits(x.Min), math.Float32bits(x.Max), math.Float32bits(x.Scale), math.Float32bits(x.Inv)}

@@ -4,9 +4,8 @@ package gpu
 
 import (
 	"context"
-	"math"
 
-	"github.com/qdqvk/qdq/cpu"
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // maxBatch is the most calls one batch submission holds.
@@ -15,16 +14,16 @@ const maxBatch = 32
 // batchBytes bounds the buffers of one batch submission.
 const batchBytes = 256 << 20
 
-// BatchFloat32 runs calls of one 32-bit-computed storage type ("float32",
-// "float16" or "bfloat16") in as few submissions as it can: up to 32
+// BatchFloat32 runs calls of one storage type computed in float32 (F32,
+// F16 or BF16) in as few submissions as it can: up to 32
 // tensors (256 MiB) at a time, their uploads, reductions, fused passes and
 // downloads each recorded side by side so that the device overlaps them,
 // with one host round trip between the reductions and the fused passes
 // when some range comes from the data. A call too large to batch, or not
 // exact on the device, gets ErrNotBatched or ErrInexact in its Err; the
 // returned error is for the device or ctx failing.
-func (c *Context) BatchFloat32(ctx context.Context, dtype string, calls []*Call[float32]) error {
-	name := map[string]string{"float32": "f32", "float16": "f16", "bfloat16": "bf16"}[dtype]
+func (c *Context) BatchFloat32(ctx context.Context, s quant.Storage, calls []*quant.Call[float32]) error {
+	name := map[quant.Storage]string{quant.F32: "f32", quant.F16: "f16", quant.BF16: "bf16"}[s]
 	if name == "" {
 		return ErrNotBatched
 	}
@@ -33,7 +32,7 @@ func (c *Context) BatchFloat32(ctx context.Context, dtype string, calls []*Call[
 
 // BatchFloat64 is BatchFloat32 for float64; without shaderFloat64 every
 // call gets ErrInexact.
-func (c *Context) BatchFloat64(ctx context.Context, calls []*Call[float64]) error {
+func (c *Context) BatchFloat64(ctx context.Context, calls []*quant.Call[float64]) error {
 	if !c.info.Float64 {
 		for _, call := range calls {
 			call.Err = ErrInexact
@@ -43,7 +42,7 @@ func (c *Context) BatchFloat64(ctx context.Context, calls []*Call[float64]) erro
 	return batch(ctx, c, c.format64(), calls)
 }
 
-func batch[C cpu.Float](ctx context.Context, c *Context, f format[C], calls []*Call[C]) error {
+func batch[C quant.Float](ctx context.Context, c *Context, f format[C], calls []*quant.Call[C]) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -53,7 +52,7 @@ func batch[C cpu.Float](ctx context.Context, c *Context, f format[C], calls []*C
 	}
 	defer release()
 
-	var pending []*Call[C]
+	var pending []*quant.Call[C]
 	for _, call := range calls {
 		call.Quants, call.Err = nil, nil
 		n := call.Request.Layout.Len()
@@ -85,7 +84,7 @@ func batch[C cpu.Float](ctx context.Context, c *Context, f format[C], calls []*C
 
 // batchGroup runs one submission's worth of calls (two when some range
 // comes from the data).
-func batchGroup[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], calls []*Call[C]) error {
+func batchGroup[C quant.Float](c *Context, ln *lane, stats *Stats, f format[C], calls []*quant.Call[C]) error {
 	var owned []*buffer
 	defer func() {
 		if c.lost.Load() {
@@ -105,11 +104,11 @@ func batchGroup[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], ca
 		return b, err
 	}
 	type job struct {
-		call             *Call[C]
+		call             *quant.Call[C]
 		in, out, staging *buffer
 		partial, ranges  *buffer
 		quant            *buffer
-		bounds           []cpu.Bounds[C]
+		bounds           []quant.Bounds[C]
 	}
 	jobs := make([]*job, len(calls))
 	var upload, reduce, merge []step
@@ -162,23 +161,9 @@ func batchGroup[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], ca
 	for _, j := range jobs {
 		call := j.call
 		r := call.Request
-		minQ, maxQ := r.Params.Levels()
-		call.Quants = make([]cpu.Quant[C], r.Layout.Depth)
-		j.bounds = make([]cpu.Bounds[C], r.Layout.Depth)
-		for i := range call.Quants {
-			var lo, hi C
-			if r.Given != nil {
-				q := cpu.ComputeQuant(minQ, maxQ, r.Given[i].Min, r.Given[i].Max)
-				call.Quants[i], j.bounds[i] = q, cpu.Bounds[C]{Min: q.Min, Max: q.Max}
-				continue
-			}
-			klo, khi := f.keys(j.ranges.data[i*f.rangeSize:])
-			lo, hi = C(math.NaN()), C(math.NaN())
-			if klo <= khi {
-				lo, hi = f.value(klo), f.value(khi)
-			}
-			call.Quants[i], j.bounds[i] = cpu.ComputeQuant(minQ, maxQ, lo, hi), cpu.Bounds[C]{Min: lo, Max: hi}
-		}
+		call.Quants, j.bounds = parameters(r, func(c int) quant.Bounds[C] {
+			return f.bounds(f.keys(j.ranges.data[c*f.rangeSize:]))
+		})
 		for i, q := range call.Quants {
 			if !f.exact(q, j.bounds[i].Min, j.bounds[i].Max) {
 				call.Quants, call.Err = nil, ErrInexact

@@ -6,7 +6,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/qdqvk/qdq/cpu"
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // BenchmarkSmallCall measures what one call costs beyond its arithmetic:
@@ -16,7 +16,7 @@ import (
 func BenchmarkSmallCall(b *testing.B) {
 	c := openOrSkipB(b)
 	src, dst := smallTensor(4096), make([]float32, 4096)
-	r := cpu.Request[float32]{Layout: cpu.Layout{Outer: 1, Depth: 1, Inner: len(src)}, Params: cpu.Params{Signed: true, NumBits: 8}}
+	r := quant.Request[float32]{Layout: quant.Layout{Outer: 1, Depth: 1, Inner: len(src)}, Params: quant.Params{Signed: true, NumBits: 8}}
 	for b.Loop() {
 		if _, err := c.Float32(context.Background(), dst, src, r); err != nil {
 			b.Fatal(err)
@@ -29,19 +29,19 @@ func BenchmarkSmallCall(b *testing.B) {
 func BenchmarkSmallBatch(b *testing.B) {
 	c := openOrSkipB(b)
 	src := smallTensor(4096)
-	calls := make([]*Call[float32], 16)
+	calls := make([]*quant.Call[float32], 16)
 	dsts := make([][]float32, len(calls))
 	for i := range calls {
 		dsts[i] = make([]float32, len(src))
 	}
 	for b.Loop() {
 		for i := range calls {
-			calls[i] = &Call[float32]{
+			calls[i] = &quant.Call[float32]{
 				Dst: bytesOf(dsts[i]), Src: bytesOf(src),
-				Request: cpu.Request[float32]{Layout: cpu.Layout{Outer: 1, Depth: 1, Inner: len(src)}, Params: cpu.Params{Signed: true, NumBits: 8}},
+				Request: quant.Request[float32]{Layout: quant.Layout{Outer: 1, Depth: 1, Inner: len(src)}, Params: quant.Params{Signed: true, NumBits: 8}},
 			}
 		}
-		if err := c.BatchFloat32(context.Background(), "float32", calls); err != nil {
+		if err := c.BatchFloat32(context.Background(), quant.F32, calls); err != nil {
 			b.Fatal(err)
 		}
 		for _, call := range calls {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,7 +24,7 @@ import (
 
 	vk "github.com/vulkan-go/vulkan"
 
-	"github.com/qdqvk/qdq/cpu"
+	"github.com/qdqvk/qdq/internal/quant"
 	"github.com/qdqvk/qdq/shaders"
 )
 
@@ -159,8 +160,11 @@ type vkError struct {
 
 func (e *vkError) Error() string { return fmt.Sprintf("gpu: %s: %v", e.call, vk.Error(e.res)) }
 
+// Is reports whether e is target: every Vulkan failure is an ErrDevice
+// (and so declines the call, quant.ErrDeclined); a lost device is also
+// ErrDeviceLost.
 func (e *vkError) Is(target error) bool {
-	return target == ErrDevice || (target == ErrDeviceLost && e.res == vk.ErrorDeviceLost)
+	return target == ErrDevice || target == quant.ErrDeclined || (target == ErrDeviceLost && e.res == vk.ErrorDeviceLost)
 }
 
 // FaultEnv names Vulkan calls a context fails on purpose, for tests of
@@ -719,23 +723,23 @@ func (c *Context) groups(n, axis int) uint32 {
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // Float32 fake-quantizes src into dst on the device, as cpu.Fast.Float32.
-func (c *Context) Float32(ctx context.Context, dst, src []float32, r cpu.Request[float32]) ([]cpu.Quant[float32], error) {
+func (c *Context) Float32(ctx context.Context, dst, src []float32, r quant.Request[float32]) ([]quant.Quant[float32], error) {
 	return run(ctx, c, c.format32("f32"), bytesOf(dst), bytesOf(src), len(src), r)
 }
 
 // Float16 is Float32 for IEEE half bits.
-func (c *Context) Float16(ctx context.Context, dst, src []uint16, r cpu.Request[float32]) ([]cpu.Quant[float32], error) {
+func (c *Context) Float16(ctx context.Context, dst, src []uint16, r quant.Request[float32]) ([]quant.Quant[float32], error) {
 	return run(ctx, c, c.format32("f16"), bytesOf(dst), bytesOf(src), len(src), r)
 }
 
 // BFloat16 is Float32 for bfloat16 bits.
-func (c *Context) BFloat16(ctx context.Context, dst, src []uint16, r cpu.Request[float32]) ([]cpu.Quant[float32], error) {
+func (c *Context) BFloat16(ctx context.Context, dst, src []uint16, r quant.Request[float32]) ([]quant.Quant[float32], error) {
 	return run(ctx, c, c.format32("bf16"), bytesOf(dst), bytesOf(src), len(src), r)
 }
 
 // Float64 is Float32 for float64, on devices with shaderFloat64; others
 // return ErrInexact.
-func (c *Context) Float64(ctx context.Context, dst, src []float64, r cpu.Request[float64]) ([]cpu.Quant[float64], error) {
+func (c *Context) Float64(ctx context.Context, dst, src []float64, r quant.Request[float64]) ([]quant.Quant[float64], error) {
 	if !c.info.Float64 {
 		return nil, fmt.Errorf("%w: %s has no shaderFloat64", ErrInexact, c.info.Name)
 	}
@@ -746,14 +750,16 @@ func (c *Context) Float64(ctx context.Context, dst, src []float64, r cpu.Request
 func (c *Context) format64() format[float64] {
 	return format[float64]{
 		name: "f64", merge: "merge_f64", rangeSize: 16, quantSize: 32, words: 2,
-		keys:  func(b []byte) (int64, int64) { return int64(keyWords64(b[0:8])), int64(keyWords64(b[8:16])) },
-		value: func(k int64) float64 { return unkey64(uint64(k)) },
-		pack: func(q cpu.Quant[float64], b []byte) {
+		keys: func(b []byte) (int64, int64) {
+			return int64(binary.LittleEndian.Uint64(b)), int64(binary.LittleEndian.Uint64(b[8:]))
+		},
+		value: quant.Unkey64,
+		pack: func(q quant.Quant[float64], b []byte) {
 			for i, v := range []float64{q.Min, q.Max, q.Scale, q.Inv} {
 				binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(v))
 			}
 		},
-		exact: func(q cpu.Quant[float64], lo, hi float64) bool {
+		exact: func(q quant.Quant[float64], lo, hi float64) bool {
 			return exactFor(float64(q.Scale), float64(q.Inv), lo, hi, 0x1p1021, 0x1p-1022)
 		},
 	}
@@ -767,8 +773,28 @@ func (c *Context) minmaxModule(name string) string {
 	return "minmax_" + name
 }
 
+// parameters returns each channel's parameters, from its given range or
+// else from found(c), the range the reduction found, through
+// quant.QuantOf, and the interval the values reaching the multiplication
+// lie in, for the exactness rule: the adjusted range when the range is
+// given (the values are clamped to it), else the range found.
+func parameters[C quant.Float](r quant.Request[C], found func(c int) quant.Bounds[C]) ([]quant.Quant[C], []quant.Bounds[C]) {
+	quants := make([]quant.Quant[C], r.Layout.Depth)
+	bounds := make([]quant.Bounds[C], r.Layout.Depth)
+	for c := range quants {
+		if r.Given != nil {
+			quants[c] = quant.QuantOf(r.Params, r.Given[c])
+			bounds[c] = quant.Bounds[C]{Min: quants[c].Min, Max: quants[c].Max}
+			continue
+		}
+		bounds[c] = found(c)
+		quants[c] = quant.QuantOf(r.Params, bounds[c])
+	}
+	return quants, bounds
+}
+
 // format is what run needs to know of a storage type with compute type C.
-type format[C cpu.Float] struct {
+type format[C quant.Float] struct {
 	name, merge string // shader module suffix, and the merge module
 	rangeSize   int    // bytes of one channel's key range
 	quantSize   int    // bytes of one channel's parameters
@@ -778,8 +804,17 @@ type format[C cpu.Float] struct {
 	keys func(b []byte) (lo, hi int64)
 	// value turns a key back into its value.
 	value func(k int64) C
-	pack  func(q cpu.Quant[C], b []byte)
-	exact func(q cpu.Quant[C], lo, hi C) bool
+	pack  func(q quant.Quant[C], b []byte)
+	exact func(q quant.Quant[C], lo, hi C) bool
+}
+
+// bounds turns a channel's key range back into its range: the empty
+// range when lo > hi (no value).
+func (f format[C]) bounds(lo, hi int64) quant.Bounds[C] {
+	if lo > hi {
+		return quant.EmptyBounds[C]()
+	}
+	return quant.Bounds[C]{Min: f.value(lo), Max: f.value(hi)}
 }
 
 func (c *Context) format32(name string) format[float32] {
@@ -788,13 +823,13 @@ func (c *Context) format32(name string) format[float32] {
 		keys: func(b []byte) (int64, int64) {
 			return int64(int32(binary.LittleEndian.Uint32(b))), int64(int32(binary.LittleEndian.Uint32(b[4:])))
 		},
-		value: func(k int64) float32 { return unkey(int32(k)) },
-		pack: func(q cpu.Quant[float32], b []byte) {
+		value: func(k int64) float32 { return quant.Unkey32(int32(k)) },
+		pack: func(q quant.Quant[float32], b []byte) {
 			for i, v := range []float32{q.Min, q.Max, q.Scale, q.Inv} {
 				binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
 			}
 		},
-		exact: func(q cpu.Quant[float32], lo, hi float32) bool {
+		exact: func(q quant.Quant[float32], lo, hi float32) bool {
 			return exactFor(float64(q.Scale), float64(q.Inv), float64(lo), float64(hi), 0x1p125, 0x1p-126)
 		},
 	}
@@ -833,61 +868,19 @@ func exactFor(scale, inv, lo, hi, big, tiny float64) bool {
 // exercise the chunking.
 const MaxChunkEnv = "QDQ_VULKAN_MAX_CHUNK"
 
-// chunk is a contiguous run of a tensor's elements that the shaders see
-// as a tensor of its own: layout, first element, and the channel its
-// channel 0 is.
-type chunk struct {
-	layout  cpu.Layout
-	first   int
-	channel int
-}
-
-// chunks splits layout l into runs of at most limit elements: whole slabs
-// (every channel of some outer indexes) where a slab fits, else whole rows
-// of one slab, else pieces of one row.
-func chunks(l cpu.Layout, limit int) []chunk {
-	slab, n := l.Depth*l.Inner, l.Len()
-	if n <= limit {
-		return []chunk{{layout: l}}
-	}
-	var cs []chunk
-	switch {
-	case slab <= limit:
-		k := limit / slab
-		for o := 0; o < l.Outer; o += k {
-			cs = append(cs, chunk{layout: cpu.Layout{Outer: min(k, l.Outer-o), Depth: l.Depth, Inner: l.Inner}, first: o * slab})
-		}
-	case l.Inner <= limit:
-		k := limit / l.Inner
-		for o := range l.Outer {
-			for c := 0; c < l.Depth; c += k {
-				cs = append(cs, chunk{layout: cpu.Layout{Outer: 1, Depth: min(k, l.Depth-c), Inner: l.Inner}, first: o*slab + c*l.Inner, channel: c})
-			}
-		}
-	default:
-		for o := range l.Outer {
-			for c := range l.Depth {
-				for i := 0; i < l.Inner; i += limit {
-					cs = append(cs, chunk{layout: cpu.Layout{Outer: 1, Depth: 1, Inner: min(limit, l.Inner-i)}, first: o*slab + c*l.Inner + i, channel: c})
-				}
-			}
-		}
-	}
-	return cs
-}
-
-// split chunks layout l so that no buffer a chunk binds (its elements,
-// its channels' parameters, key ranges and partial ranges) exceeds the
-// chunk limit: a chunk can have as many channels as elements.
-func (c *Context) split(l cpu.Layout, size, quantSize, rangeSize int) []chunk {
+// split cuts layout l into the pieces one dispatch each sees, so that no
+// buffer a piece binds (its elements, its channels' parameters, key
+// ranges and partial ranges) exceeds the chunk limit: a piece can have as
+// many channels as elements.
+func (c *Context) split(l quant.Layout, size, quantSize, rangeSize int) []quant.Piece {
 	limit := c.chunkLimit(size)
 	maxBytes := limit * size
 	for {
-		parts := chunks(l, limit)
+		parts := slices.Collect(quant.Pieces(l, limit))
 		fits := true
 		for _, p := range parts {
-			blocks := reductionBlocks(p.layout)
-			if p.layout.Depth*max(quantSize, rangeSize*blocks) > maxBytes {
+			blocks := reductionBlocks(p.Layout)
+			if p.Layout.Depth*max(quantSize, rangeSize*blocks) > maxBytes {
 				fits = false
 				break
 			}
@@ -915,9 +908,9 @@ func (c *Context) chunkLimit(size int) int {
 
 // run runs one call chunk by chunk: the reduction passes when the range
 // comes from the data (their per-chunk key ranges folded on the host), the
-// channels' parameters on the host (cpu.ComputeQuant, the CPU's own
+// channels' parameters on the host (quant.ComputeQuant, the CPU's own
 // code), then the fused pass.
-func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []byte, n int, r cpu.Request[C]) ([]cpu.Quant[C], error) {
+func run[C quant.Float](ctx context.Context, c *Context, f format[C], dst, src []byte, n int, r quant.Request[C]) ([]quant.Quant[C], error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -931,23 +924,16 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 	defer release()
 	stats := statsOf(ctx)
 	l := r.Layout
-	minQ, maxQ := r.Params.Levels()
-	quants := make([]cpu.Quant[C], l.Depth)
+	if n == 0 {
+		quants, _ := parameters(r, func(int) quant.Bounds[C] { return quant.EmptyBounds[C]() })
+		return quants, nil
+	}
+	var quants []quant.Quant[C]
 	// bounds holds, per channel, the interval the values reaching the
 	// multiplication lie in.
-	bounds := make([]cpu.Bounds[C], l.Depth)
-	if n == 0 || r.Given != nil {
-		for i := range quants {
-			lo, hi := C(math.NaN()), C(math.NaN())
-			if r.Given != nil {
-				lo, hi = r.Given[i].Min, r.Given[i].Max
-			}
-			quants[i] = cpu.ComputeQuant(minQ, maxQ, lo, hi)
-			bounds[i] = cpu.Bounds[C]{Min: quants[i].Min, Max: quants[i].Max}
-		}
-		if n == 0 {
-			return quants, nil
-		}
+	var bounds []quant.Bounds[C]
+	if r.Given != nil {
+		quants, bounds = parameters(r, nil)
 	}
 	size := len(src) / n
 	parts := c.split(l, size, f.quantSize, f.rangeSize)
@@ -960,7 +946,7 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 	// through the staging buffer, whose copy step it returns.
 	upload := func(i int) (*buffer, []step, error) {
 		p := parts[i]
-		bytes := src[p.first*size : (p.first+p.layout.Len())*size]
+		bytes := src[p.First*size : (p.First+p.Layout.Len())*size]
 		in, err := c.reusable(ln, "in", len(bytes), c.direct)
 		if err != nil || loaded == i {
 			return in, nil, err
@@ -995,14 +981,7 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 				return nil, err
 			}
 		}
-		for i := range quants {
-			lo, hi := C(math.NaN()), C(math.NaN())
-			if klo[i] <= khi[i] {
-				lo, hi = f.value(klo[i]), f.value(khi[i])
-			}
-			quants[i] = cpu.ComputeQuant(minQ, maxQ, lo, hi)
-			bounds[i] = cpu.Bounds[C]{Min: lo, Max: hi}
-		}
+		quants, bounds = parameters(r, func(c int) quant.Bounds[C] { return f.bounds(klo[c], khi[c]) })
 	}
 	for i, q := range quants {
 		if !f.exact(q, bounds[i].Min, bounds[i].Max) {
@@ -1025,7 +1004,7 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 		if err != nil {
 			return nil, err
 		}
-		out := dst[part.first*size : (part.first+part.layout.Len())*size]
+		out := dst[part.First*size : (part.First+part.Layout.Len())*size]
 		if err := apply(c, ln, stats, f, p, in, steps, part, quants, out); err != nil {
 			return nil, err
 		}
@@ -1035,13 +1014,13 @@ func run[C cpu.Float](ctx context.Context, c *Context, f format[C], dst, src []b
 
 // reductionBlocks is how many blocks the first reduction pass splits
 // each channel of l into.
-func reductionBlocks(l cpu.Layout) int {
+func reductionBlocks(l quant.Layout) int {
 	return max(1, min(ceilDiv(l.Outer*l.Inner, workgroup*64), 1024))
 }
 
 // reductionSteps returns the two reduction passes over in for layout l:
 // per-block key ranges into partial, then one per channel into ranges.
-func (c *Context) reductionSteps(name, mergeModule string, in, partial, ranges *buffer, l cpu.Layout) ([]step, error) {
+func (c *Context) reductionSteps(name, mergeModule string, in, partial, ranges *buffer, l quant.Layout) ([]step, error) {
 	minmax, err := c.pipeline(c.minmaxModule(name), 0, 0)
 	if err != nil {
 		return nil, err
@@ -1062,7 +1041,7 @@ func (c *Context) reductionSteps(name, mergeModule string, in, partial, ranges *
 // fusedStep returns the fused pass over in into out for layout l, with
 // the channels' packed parameters in quant (and, per tensor, in the push
 // constants); outBytes is the output's length.
-func (c *Context) fusedStep(p vk.Pipeline, in, out, quant *buffer, l cpu.Layout, quantSize, wordsPerElement, outBytes int) step {
+func (c *Context) fusedStep(p vk.Pipeline, in, out, quant *buffer, l quant.Layout, quantSize, wordsPerElement, outBytes int) step {
 	push := [pushWords]uint32{uint32(l.Len()), uint32(l.Inner), uint32(l.Depth)}
 	if l.Depth == 1 { // per tensor: the parameters travel as push constants
 		for i := range quantSize / 4 {
@@ -1074,8 +1053,8 @@ func (c *Context) fusedStep(p vk.Pipeline, in, out, quant *buffer, l cpu.Layout,
 
 // reduce runs the reduction passes over one chunk (after the upload steps)
 // and folds its channels' key ranges into klo and khi.
-func reduce[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], in *buffer, steps []step, p chunk, klo, khi []int64) error {
-	l := p.layout
+func reduce[C quant.Float](c *Context, ln *lane, stats *Stats, f format[C], in *buffer, steps []step, p quant.Piece, klo, khi []int64) error {
+	l := p.Layout
 	partial, err := c.reusable(ln, "partial", f.rangeSize*l.Depth*reductionBlocks(l), false)
 	if err != nil {
 		return err
@@ -1093,7 +1072,7 @@ func reduce[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], in *bu
 	}
 	for i := range l.Depth {
 		lo, hi := f.keys(ranges.data[i*f.rangeSize:])
-		ch := p.channel + i
+		ch := p.Channel + i
 		klo[ch], khi[ch] = min(klo[ch], lo), max(khi[ch], hi)
 	}
 	return nil
@@ -1101,14 +1080,14 @@ func reduce[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], in *bu
 
 // apply runs the fused pass over one chunk (after the upload steps) into
 // dst, its bytes of the output.
-func apply[C cpu.Float](c *Context, ln *lane, stats *Stats, f format[C], p vk.Pipeline, in *buffer, steps []step,
-	part chunk, quants []cpu.Quant[C], dst []byte) error {
-	l := part.layout
+func apply[C quant.Float](c *Context, ln *lane, stats *Stats, f format[C], p vk.Pipeline, in *buffer, steps []step,
+	part quant.Piece, quants []quant.Quant[C], dst []byte) error {
+	l := part.Layout
 	qbuf, err := c.reusable(ln, "quant", f.quantSize*l.Depth, true)
 	if err != nil {
 		return err
 	}
-	for i, q := range quants[part.channel : part.channel+l.Depth] {
+	for i, q := range quants[part.Channel : part.Channel+l.Depth] {
 		f.pack(q, qbuf.data[i*f.quantSize:])
 	}
 	guard := 0
@@ -1204,22 +1183,4 @@ func (c *Context) withGuard(ln *lane, out *buffer, n int, fn func([]byte) error,
 // copyRange copies guardBytes bytes between buffers on the device.
 func (c *Context) copyRange(ln *lane, from *buffer, fromAt int, to *buffer, toAt int) error {
 	return c.submit(ln, nil, []step{{from: from, to: to, size: guardBytes, fromAt: fromAt, toAt: toAt}})
-}
-
-// unkey turns an order-preserving key back into the float32 it came from.
-func unkey(k int32) float32 {
-	return math.Float32frombits(uint32(k ^ (k>>31)&0x7fffffff))
-}
-
-// keyWords64 reads a float64 key stored as (low, high) words.
-func keyWords64(b []byte) uint64 {
-	return uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[4:]))<<32
-}
-
-// unkey64 turns an order-preserving float64 key back into the value.
-func unkey64(k uint64) float64 {
-	if int64(k) < 0 {
-		k ^= 0x7fffffffffffffff
-	}
-	return math.Float64frombits(k)
 }

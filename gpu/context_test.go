@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/qdqvk/qdq/cpu"
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // openOrSkip opens the chosen device (lavapipe included), skipping when
@@ -31,7 +31,7 @@ func openOrSkip(t *testing.T) *Context {
 func TestAgainstReference(t *testing.T) {
 	c := openOrSkip(t)
 	r := rand.New(rand.NewPCG(5, 6))
-	layouts := []cpu.Layout{{Outer: 1, Depth: 1, Inner: 1000}, {Outer: 1, Depth: 7, Inner: 333}, {Outer: 40, Depth: 3, Inner: 1}, {Outer: 5, Depth: 64, Inner: 17}, {Outer: 1, Depth: 1, Inner: 70001}, {Outer: 3, Depth: 2, Inner: 5}}
+	layouts := []quant.Layout{{Outer: 1, Depth: 1, Inner: 1000}, {Outer: 1, Depth: 7, Inner: 333}, {Outer: 40, Depth: 3, Inner: 1}, {Outer: 5, Depth: 64, Inner: 17}, {Outer: 1, Depth: 1, Inner: 70001}, {Outer: 3, Depth: 2, Inner: 5}}
 	for _, l := range layouts {
 		n := l.Len()
 		src := make([]float32, n)
@@ -45,16 +45,17 @@ func TestAgainstReference(t *testing.T) {
 			}
 		}
 		for _, given := range []bool{false, true} {
-			for _, round := range []cpu.RoundMode{cpu.HalfToEven, cpu.HalfUp} {
-				req := cpu.Request[float32]{Layout: l, Params: cpu.Params{Signed: true, NumBits: 4 + r.IntN(10), Round: round}}
+			for _, round := range []quant.RoundMode{quant.HalfToEven, quant.HalfUp} {
+				req := quant.Request[float32]{Layout: l, Params: quant.Params{Signed: true, NumBits: 4 + r.IntN(10), Round: round}}
 				if given {
-					req.Given = make([]cpu.Bounds[float32], l.Depth)
+					req.Given = make([]quant.Bounds[float32], l.Depth)
 					for i := range req.Given {
-						req.Given[i] = cpu.Bounds[float32]{Min: -2, Max: float32(1 + i%3)}
+						req.Given[i] = quant.Bounds[float32]{Min: -2, Max: float32(1 + i%3)}
 					}
 				}
 				want := make([]float32, n)
-				wantQ := cpu.ReferenceFloat32(want, src, req)
+				wantQ, err := quant.Reference{}.Float32(context.Background(), want, src, req)
+				require.NoError(t, err)
 				got := make([]float32, n)
 				gotQ, err := c.Float32(context.Background(), got, src, req)
 				require.NoError(t, err)
@@ -67,17 +68,18 @@ func TestAgainstReference(t *testing.T) {
 				}
 				h16, b16 := make([]uint16, n), make([]uint16, n)
 				for i, x := range src {
-					h16[i], b16[i] = cpu.Float32ToFloat16(x), cpu.Float32ToBFloat16(x)
+					h16[i], b16[i] = quant.Float32ToFloat16(x), quant.Float32ToBFloat16(x)
 				}
 				for _, k := range []struct {
 					name string
-					ref  func(dst, src []uint16, r cpu.Request[float32]) []cpu.Quant[float32]
-					gpu  func(context.Context, []uint16, []uint16, cpu.Request[float32]) ([]cpu.Quant[float32], error)
+					ref  func(context.Context, []uint16, []uint16, quant.Request[float32]) ([]quant.Quant[float32], error)
+					gpu  func(context.Context, []uint16, []uint16, quant.Request[float32]) ([]quant.Quant[float32], error)
 					in   []uint16
-				}{{"float16", cpu.ReferenceFloat16, c.Float16, h16}, {"bfloat16", cpu.ReferenceBFloat16, c.BFloat16, b16}} {
+				}{{"float16", quant.Reference{}.Float16, c.Float16, h16}, {"bfloat16", quant.Reference{}.BFloat16, c.BFloat16, b16}} {
 					want16, got16 := make([]uint16, n), make([]uint16, n)
-					k.ref(want16, k.in, req)
-					_, err := k.gpu(context.Background(), got16, k.in, req)
+					_, err := k.ref(context.Background(), want16, k.in, req)
+					require.NoError(t, err)
+					_, err = k.gpu(context.Background(), got16, k.in, req)
 					require.NoError(t, err)
 					require.Equal(t, want16, got16, "%s layout %v given %t round %d", k.name, l, given, round)
 				}
@@ -88,8 +90,8 @@ func TestAgainstReference(t *testing.T) {
 
 // fixNaN makes NaN fields of got equal to want's so require.Equal can
 // compare the rest (any NaN matches any NaN).
-func fixNaN(got, want []cpu.Quant[float32]) []cpu.Quant[float32] {
-	out := append([]cpu.Quant[float32](nil), got...)
+func fixNaN(got, want []quant.Quant[float32]) []quant.Quant[float32] {
+	out := append([]quant.Quant[float32](nil), got...)
 	for i := range out {
 		if i >= len(want) {
 			break
@@ -110,14 +112,14 @@ func fixNaN(got, want []cpu.Quant[float32]) []cpu.Quant[float32] {
 func TestInexactCallsAreRefused(t *testing.T) {
 	c := openOrSkip(t)
 	src := []float32{1e-39, -3e-39, 0.5e-38}
-	_, err := c.Float32(context.Background(), make([]float32, 3), src, cpu.Request[float32]{
-		Layout: cpu.Layout{Outer: 1, Depth: 1, Inner: 3}, Params: cpu.Params{Signed: true, NumBits: 8},
+	_, err := c.Float32(context.Background(), make([]float32, 3), src, quant.Request[float32]{
+		Layout: quant.Layout{Outer: 1, Depth: 1, Inner: 3}, Params: quant.Params{Signed: true, NumBits: 8},
 	})
 	require.True(t, errors.Is(err, ErrInexact), "got %v", err)
 
 	// A subnormal scale: unsigned 1-bit with a max near the largest float.
-	_, err = c.Float32(context.Background(), make([]float32, 2), []float32{0, 3e38}, cpu.Request[float32]{
-		Layout: cpu.Layout{Outer: 1, Depth: 1, Inner: 2}, Params: cpu.Params{NumBits: 1},
+	_, err = c.Float32(context.Background(), make([]float32, 2), []float32{0, 3e38}, quant.Request[float32]{
+		Layout: quant.Layout{Outer: 1, Depth: 1, Inner: 2}, Params: quant.Params{NumBits: 1},
 	})
 	require.True(t, errors.Is(err, ErrInexact), "got %v", err)
 
@@ -127,15 +129,16 @@ func TestInexactCallsAreRefused(t *testing.T) {
 	n := 5000
 	in, out := make([]uint16, n), make([]uint16, n)
 	for i := range in {
-		in[i] = cpu.Float32ToFloat16(float32(i%13) - 6)
+		in[i] = quant.Float32ToFloat16(float32(i%13) - 6)
 	}
-	req := cpu.Request[float32]{Layout: cpu.Layout{Outer: 1, Depth: n, Inner: 1}, Params: cpu.Params{Signed: true, NumBits: 8},
-		Given: make([]cpu.Bounds[float32], n)}
+	req := quant.Request[float32]{Layout: quant.Layout{Outer: 1, Depth: n, Inner: 1}, Params: quant.Params{Signed: true, NumBits: 8},
+		Given: make([]quant.Bounds[float32], n)}
 	for i := range req.Given {
-		req.Given[i] = cpu.Bounds[float32]{Min: -3, Max: 4}
+		req.Given[i] = quant.Bounds[float32]{Min: -3, Max: 4}
 	}
 	want := make([]uint16, n)
-	cpu.ReferenceFloat16(want, in, req)
+	_, err = quant.Reference{}.Float16(context.Background(), want, in, req)
+	require.NoError(t, err)
 	_, err = c.Float16(context.Background(), out, in, req)
 	require.NoError(t, err)
 	require.Equal(t, want, out)
@@ -150,29 +153,30 @@ func TestBatch(t *testing.T) {
 			t.Setenv(StagingEnv, staging)
 			c := openOrSkip(t)
 			r := rand.New(rand.NewPCG(8, 9))
-			layouts := []cpu.Layout{{Outer: 1, Depth: 1, Inner: 999}, {Outer: 1, Depth: 5, Inner: 301}, {Outer: 40, Depth: 3, Inner: 1},
+			layouts := []quant.Layout{{Outer: 1, Depth: 1, Inner: 999}, {Outer: 1, Depth: 5, Inner: 301}, {Outer: 40, Depth: 3, Inner: 1},
 				{Outer: 3, Depth: 7, Inner: 11}, {Outer: 1, Depth: 1, Inner: 1}}
-			var calls []*Call[float32]
+			var calls []*quant.Call[float32]
 			var wants [][]uint16
 			for i := range 20 {
 				l := layouts[i%len(layouts)]
-				req := cpu.Request[float32]{Layout: l, Params: cpu.Params{Signed: i%3 != 0, NumBits: 2 + i%12, Round: cpu.RoundMode(i % 2)}}
+				req := quant.Request[float32]{Layout: l, Params: quant.Params{Signed: i%3 != 0, NumBits: 2 + i%12, Round: quant.RoundMode(i % 2)}}
 				if i%4 == 1 {
-					req.Given = make([]cpu.Bounds[float32], l.Depth)
+					req.Given = make([]quant.Bounds[float32], l.Depth)
 					for k := range req.Given {
-						req.Given[k] = cpu.Bounds[float32]{Min: -1.5, Max: float32(1 + k)}
+						req.Given[k] = quant.Bounds[float32]{Min: -1.5, Max: float32(1 + k)}
 					}
 				}
 				src := make([]uint16, l.Len())
 				for k := range src {
-					src[k] = cpu.Float32ToBFloat16(float32(r.NormFloat64() * 2))
+					src[k] = quant.Float32ToBFloat16(float32(r.NormFloat64() * 2))
 				}
 				want := make([]uint16, len(src))
-				cpu.ReferenceBFloat16(want, src, req)
+				_, err := quant.Reference{}.BFloat16(context.Background(), want, src, req)
+				require.NoError(t, err)
 				wants = append(wants, want)
-				calls = append(calls, &Call[float32]{Dst: make([]byte, 2*len(src)), Src: bytesOf(src), Request: req})
+				calls = append(calls, &quant.Call[float32]{Dst: make([]byte, 2*len(src)), Src: bytesOf(src), Request: req})
 			}
-			require.NoError(t, c.BatchFloat32(context.Background(), "bfloat16", calls))
+			require.NoError(t, c.BatchFloat32(context.Background(), quant.BF16, calls))
 			for i, call := range calls {
 				require.NoError(t, call.Err, "call %d", i)
 				got := make([]uint16, len(call.Dst)/2)

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/qdqvk/qdq/cpu"
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 func TestParseFaults(t *testing.T) {
@@ -30,17 +30,17 @@ func TestParseFaults(t *testing.T) {
 // data, then a given range (the clamping pipeline), over two chunks.
 func faultCall(t *testing.T, c *Context) error {
 	t.Helper()
-	l := cpu.Layout{Outer: 3, Depth: 4, Inner: 3000}
+	l := quant.Layout{Outer: 3, Depth: 4, Inner: 3000}
 	src := make([]float32, l.Len())
 	for i := range src {
 		src[i] = float32(math.Sin(float64(i)))
 	}
 	for _, given := range []bool{false, true} {
-		req := cpu.Request[float32]{Layout: l, Params: cpu.Params{Signed: true, NumBits: 8}}
+		req := quant.Request[float32]{Layout: l, Params: quant.Params{Signed: true, NumBits: 8}}
 		if given {
-			req.Given = make([]cpu.Bounds[float32], l.Depth)
+			req.Given = make([]quant.Bounds[float32], l.Depth)
 			for i := range req.Given {
-				req.Given[i] = cpu.Bounds[float32]{Min: -0.5, Max: 0.5}
+				req.Given[i] = quant.Bounds[float32]{Min: -0.5, Max: 0.5}
 			}
 		}
 		got := make([]float32, len(src))
@@ -52,7 +52,9 @@ func faultCall(t *testing.T, c *Context) error {
 			return err
 		}
 		want := make([]float32, len(src))
-		cpu.ReferenceFloat32(want, src, req)
+		if _, err := (quant.Reference{}).Float32(context.Background(), want, src, req); err != nil {
+			return err
+		}
 		for i := range want {
 			if math.Float32bits(want[i]) != math.Float32bits(got[i]) {
 				t.Fatalf("element %d: %g, want %g", i, got[i], want[i])
@@ -114,8 +116,8 @@ func TestFaultsInCalls(t *testing.T) {
 			for range 2 {
 				assert.ErrorIs(t, faultCall(t, c), ErrDeviceLost, "a lost device takes no more calls")
 			}
-			calls := []*Call[float32]{{Dst: make([]byte, 64), Src: make([]byte, 64), Request: cpu.Request[float32]{Layout: cpu.Layout{Outer: 1, Depth: 1, Inner: 16}, Params: cpu.Params{Signed: true, NumBits: 8}}}}
-			assert.ErrorIs(t, c.BatchFloat32(context.Background(), "float32", calls), ErrDeviceLost)
+			calls := []*quant.Call[float32]{{Dst: make([]byte, 64), Src: make([]byte, 64), Request: quant.Request[float32]{Layout: quant.Layout{Outer: 1, Depth: 1, Inner: 16}, Params: quant.Params{Signed: true, NumBits: 8}}}}
+			assert.ErrorIs(t, c.BatchFloat32(context.Background(), quant.F32, calls), ErrDeviceLost)
 		})
 	}
 }

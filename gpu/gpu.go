@@ -5,7 +5,7 @@
 // package computes.
 //
 // A Context computes ranges in integer keys and takes every scale from
-// cpu.ComputeQuant, so its only floating-point steps are the fused pass's
+// quant.ComputeQuant, so its only floating-point steps are the fused pass's
 // multiplications and rounding. Calls it cannot make exact on the device
 // return ErrInexact, for the caller to run on the CPU.
 //
@@ -26,7 +26,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/qdqvk/qdq/cpu"
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 // ErrNoVulkan reports that no Vulkan loader or no Vulkan device could be
@@ -38,24 +38,13 @@ var ErrClosed = errors.New("gpu: context closed")
 
 // ErrNotBatched reports a call that a batch leaves to be run alone: it is
 // empty or needs more than one chunk.
-var ErrNotBatched = errors.New("gpu: call not batched")
-
-// Call is one tensor of a batch: raw little-endian storage bytes in and
-// out, the request, and what became of it.
-type Call[C cpu.Float] struct {
-	Dst, Src []byte
-	Request  cpu.Request[C]
-	Quants   []cpu.Quant[C] // the channels' parameters, when Err is nil
-	// Err is nil when the call ran, else ErrNotBatched or ErrInexact: the
-	// caller runs it alone (on the device or the CPU).
-	Err error
-}
+var ErrNotBatched = fmt.Errorf("gpu: call not batched (%w)", quant.ErrDeclined)
 
 // ErrDevice reports that the device failed a call: it ran out of memory,
 // or another Vulkan call failed. Nothing the call wrote may be used; the
-// caller can run it on the CPU instead. The Context stays usable unless
+// caller can run it on the CPU instead. It wraps quant.ErrDeclined. The Context stays usable unless
 // the error is also ErrDeviceLost.
-var ErrDevice = errors.New("gpu: device failure")
+var ErrDevice = fmt.Errorf("gpu: device failure (%w)", quant.ErrDeclined)
 
 // ErrDeviceLost reports that the device was lost (or stopped answering):
 // the Context fails every later call with it. It is an ErrDevice.
@@ -64,8 +53,8 @@ var ErrDeviceLost = fmt.Errorf("%w: device lost", ErrDevice)
 // ErrInexact reports that a call cannot be computed bit-exactly on the
 // device (for example when subnormal values could be flushed to zero), or
 // not at all (a tensor beyond the device's limits): the caller runs it on
-// the CPU instead.
-var ErrInexact = errors.New("gpu: not exact on this device")
+// the CPU instead. It wraps quant.ErrDeclined.
+var ErrInexact = fmt.Errorf("gpu: not exact on this device (%w)", quant.ErrDeclined)
 
 // Stats collects what a call measured.
 type Stats struct {

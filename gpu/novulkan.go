@@ -6,7 +6,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/qdqvk/qdq/cpu"
+	"github.com/qdqvk/qdq/internal/quant"
 )
 
 var errNoSupport = fmt.Errorf("%w: this build has no Vulkan support (it needs cgo on Linux)", ErrNoVulkan)
@@ -29,27 +29,29 @@ func (c *Context) Device() Device { return Device{} }
 func (c *Context) Close() error { return nil }
 
 // Float32 reports that this build has no Vulkan support.
-func (c *Context) Float32(context.Context, []float32, []float32, cpu.Request[float32]) ([]cpu.Quant[float32], error) {
+func (c *Context) Float32(context.Context, []float32, []float32, quant.Request[float32]) ([]quant.Quant[float32], error) {
 	return nil, errNoSupport
 }
 
 // Float16 reports that this build has no Vulkan support.
-func (c *Context) Float16(context.Context, []uint16, []uint16, cpu.Request[float32]) ([]cpu.Quant[float32], error) {
+func (c *Context) Float16(context.Context, []uint16, []uint16, quant.Request[float32]) ([]quant.Quant[float32], error) {
 	return nil, errNoSupport
 }
 
 // Float64 reports that this build has no Vulkan support.
-func (c *Context) Float64(context.Context, []float64, []float64, cpu.Request[float64]) ([]cpu.Quant[float64], error) {
+func (c *Context) Float64(context.Context, []float64, []float64, quant.Request[float64]) ([]quant.Quant[float64], error) {
 	return nil, errNoSupport
 }
 
 // BatchFloat32 reports that this build has no Vulkan support.
-func (c *Context) BatchFloat32(context.Context, string, []*Call[float32]) error { return errNoSupport }
+func (c *Context) BatchFloat32(context.Context, quant.Storage, []*quant.Call[float32]) error {
+	return errNoSupport
+}
 
 // BatchFloat64 reports that this build has no Vulkan support.
-func (c *Context) BatchFloat64(context.Context, []*Call[float64]) error { return errNoSupport }
+func (c *Context) BatchFloat64(context.Context, []*quant.Call[float64]) error { return errNoSupport }
 
 // BFloat16 reports that this build has no Vulkan support.
-func (c *Context) BFloat16(context.Context, []uint16, []uint16, cpu.Request[float32]) ([]cpu.Quant[float32], error) {
+func (c *Context) BFloat16(context.Context, []uint16, []uint16, quant.Request[float32]) ([]quant.Quant[float32], error) {
 	return nil, errNoSupport
 }

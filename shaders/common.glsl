@@ -11,7 +11,8 @@
 
 // key32 maps float32 bits to an int that orders as the values do, with
 // -0 below +0 (IEEE minimumNumber/maximumNumber order). NaNs are excluded
-// by the caller.
+// by the caller. The host's twin is Key32 in internal/quant, which also
+// decodes the keys the reductions return (Unkey32).
 int key32(uint bits) {
 	int k = int(bits);
 	return k ^ ((k >> 31) & 0x7fffffff);
@@ -106,6 +107,7 @@ bool isNaN64(uvec2 w) {
 
 // key64 maps float64 words to an order-preserving key: negative values
 // have their magnitude bits flipped; keys compare as (int(high), low).
+// The host's twin is Key64 in internal/quant, on the 64-bit word.
 uvec2 key64(uvec2 w) {
 	if ((w.y & 0x80000000u) != 0u) {
 		return uvec2(~w.x, w.y ^ 0x7fffffffu);

@@ -1,4 +1,4 @@
-package cpu
+package quant
 
 import (
 	"math"
@@ -8,10 +8,11 @@ import (
 )
 
 // Float16ToFloat32 widens IEEE half bits to float32, exactly.
-func Float16ToFloat32(h uint16) float32 { return half()[h] }
+func Float16ToFloat32(h uint16) float32 { return HalfTable()[h] }
 
-// half returns the table of all 65,536 half values widened to float32.
-var half = sync.OnceValue(func() *[1 << 16]float32 {
+// HalfTable returns the table of all 65,536 half values widened to
+// float32, indexed by their bits.
+var HalfTable = sync.OnceValue(func() *[1 << 16]float32 {
 	var t [1 << 16]float32
 	for i := range t {
 		t[i] = float16.Frombits(uint16(i)).Float32()
@@ -55,7 +56,7 @@ func Float32ToBFloat16(f float32) uint16 {
 	return uint16((b + 0x7fff + (b>>16)&1) >> 16)
 }
 
-// Float64ToFloat32Odd rounds f to float32 with round-to-odd: the result is
+// float64ToFloat32Odd rounds f to float32 with round-to-odd: the result is
 // f when f is representable, else the neighbour of f towards zero or away
 // from it whose last significand bit is 1. Rounding that result once more
 // to a format with at least two fewer significand bits gives the same
