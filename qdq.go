@@ -131,9 +131,12 @@ func DefaultOptions() Options {
 type Backend uint8
 
 const (
-	// Auto uses the best backend available: a GPU when one is usable
-	// (never a CPU implementation of Vulkan, slower than the CPU backend),
-	// else the CPU. Engine.FallbackReason says why it chose the CPU.
+	// Auto uses the best backend available: a GPU when one is usable,
+	// else the CPU. It never picks a CPU implementation of Vulkan (slower
+	// than the CPU backend) on its own, but it uses the device that
+	// Config.Device or QDQ_VULKAN_DEVICE names, whatever its type.
+	// Engine.FallbackReason and each Result.Fallback say why it chose the
+	// CPU.
 	Auto Backend = iota
 	// CPU runs on all cores with the vectorised CPU implementation.
 	CPU
@@ -179,6 +182,13 @@ type Config struct {
 	// reference implementation: slow, and the oracle the other paths are
 	// tested against.
 	Reference bool
+	// Device chooses the GPU by index or by a case-insensitive substring
+	// of its name, as `qdq devices` lists them; empty means the
+	// QDQ_VULKAN_DEVICE environment variable, or else the best device by
+	// type (discrete, integrated, virtual, other). A device named here or
+	// there is used even if it is a CPU implementation of Vulkan; Auto
+	// never picks one on its own.
+	Device string
 }
 
 // Engine runs fake quantization on one backend. It is safe for concurrent
@@ -200,9 +210,13 @@ func NewEngine(cfg Config) (*Engine, error) {
 		return nil, newError(ErrBackend, "cpu kernels %q: not available here (have %s)", cfg.Kernels, strings.Join(cpu.KernelSets(), ", "))
 	}
 	e := &Engine{backend: CPU, cpu: cpu.Fast{Workers: cfg.Workers, Kernels: cfg.Kernels}, ref: cfg.Reference}
+	gcfg := gpu.ConfigFromEnv()
+	if cfg.Device != "" {
+		gcfg.Device = cfg.Device
+	}
 	switch cfg.Backend {
 	case Auto:
-		g, err := gpu.Open(false)
+		g, err := gpu.Open(gcfg)
 		if err != nil {
 			e.reason = err.Error()
 			return e, nil
@@ -210,7 +224,8 @@ func NewEngine(cfg Config) (*Engine, error) {
 		e.backend, e.gpu = GPU, g
 	case CPU:
 	case GPU:
-		g, err := gpu.Open(true)
+		gcfg.AllowCPU = true
+		g, err := gpu.Open(gcfg)
 		if err != nil {
 			return nil, newError(ErrBackend, "gpu backend: %v", err)
 		}
@@ -277,9 +292,10 @@ type Channel struct {
 type Result struct {
 	Backend  Backend   // where the call ran
 	Channels []Channel // one per channel; one when Axis is -1
-	// Fallback says why a GPU engine ran this call on the CPU (a dtype
-	// without shaders, values the device cannot treat exactly, a tensor
-	// beyond its limits), or is empty.
+	// Fallback says why the call ran on the CPU although a GPU was
+	// asked for: why a GPU engine declined it (values the device cannot
+	// treat exactly, a tensor beyond its limits, a device failure), or why
+	// an Auto engine found no usable GPU. It is empty otherwise.
 	Fallback string
 	// KernelTime is how long the GPU's shaders ran, from its timestamps
 	// (zero on the CPU, or where the device has no timestamps).
@@ -355,7 +371,7 @@ func (e *Engine) prepare(in Tensor, opts Options) (call, error) {
 // run runs a validated call: on the GPU when the engine has one, and on
 // the CPU when it has none or the GPU declined the call.
 func (e *Engine) run(ctx context.Context, out, in Tensor, c call) (Result, error) {
-	var fallback string
+	fallback := e.reason // why an Auto engine runs on the CPU
 	if e.gpu != nil {
 		var stats gpu.Stats
 		ch, err := runOn(gpu.WithStats(ctx, &stats), e.gpu, out, in, c)

@@ -63,7 +63,7 @@ func smallTensor(n int) []float32 {
 // openOrSkipB is openOrSkip for benchmarks: without a device they skip.
 func openOrSkipB(b *testing.B) *Context {
 	b.Helper()
-	c, err := Open(true)
+	c, err := Open(Config{AllowCPU: true})
 	if err != nil {
 		b.Skipf("no Vulkan device: %v", err)
 	}

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,7 +58,7 @@ type Context struct {
 	// direct is set when buffers can be device-local and mapped at once,
 	// so that no staging copies are needed.
 	direct   bool
-	guard    bool           // check the bytes after each output (GuardEnv)
+	guard    bool           // check the bytes after each output (Config.Guard)
 	lanes    chan *lane     // the idle lanes
 	made     int            // lanes created
 	inflight sync.WaitGroup // calls holding or waiting for a lane
@@ -67,7 +66,8 @@ type Context struct {
 	// lost is set once the device is lost, or a wait for it failed:
 	// every later call fails with ErrDeviceLost.
 	lost   atomic.Bool
-	faults *faultPlan // FaultEnv's failures, or nil
+	faults *faultPlan // Config.Faults' failures, or nil
+	cfg    Config
 }
 
 // lanes is how many calls a context runs at once.
@@ -89,10 +89,9 @@ type pipelineKey struct {
 	clamp  uint32
 }
 
-// Open opens the device chosen by Choose(devices, os.Getenv(DeviceEnv),
-// allowCPU).
-func Open(allowCPU bool) (*Context, error) {
-	in, err := newInstance()
+// Open opens the device cfg chooses (see Choose) with cfg's settings.
+func Open(cfg Config) (*Context, error) {
+	in, err := newInstance(cfg.Library)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +100,7 @@ func Open(allowCPU bool) (*Context, error) {
 		in.close()
 		return nil, err
 	}
-	d, err := ChooseFromEnv(devs, allowCPU)
+	d, err := Choose(devs, cfg.Device, cfg.AllowCPU)
 	if err != nil {
 		in.close()
 		return nil, err
@@ -111,19 +110,19 @@ func Open(allowCPU bool) (*Context, error) {
 		return nil, fmt.Errorf("%w: %s (Vulkan %s) cannot run workgroups of %d (Vulkan 1.1 and %d invocations needed)",
 			ErrNoVulkan, d.Name, d.API, workgroup, workgroup)
 	}
-	if os.Getenv(NoFloat64Env) == "1" {
+	if cfg.NoFloat64 {
 		d.Float64 = false
 	}
-	if os.Getenv(NoSubgroupsEnv) == "1" {
+	if cfg.NoSubgroups {
 		d.SubgroupArithmetic = false
 	}
-	faults, err := parseFaults(os.Getenv(FaultEnv))
+	faults, err := parseFaults(cfg.Faults)
 	if err != nil {
 		in.close()
 		return nil, err
 	}
 	c := &Context{in: in, info: d, modules: map[string]vk.ShaderModule{}, pipelines: map[pipelineKey]vk.Pipeline{},
-		lanes: make(chan *lane, lanes), faults: faults}
+		lanes: make(chan *lane, lanes), faults: faults, cfg: cfg}
 	if err := c.init(phys[d.Index]); err != nil {
 		c.Close()
 		return nil, err
@@ -167,22 +166,14 @@ func (e *vkError) Is(target error) bool {
 	return target == ErrDevice || target == quant.ErrDeclined || (target == ErrDeviceLost && e.res == vk.ErrorDeviceLost)
 }
 
-// FaultEnv names Vulkan calls a context fails on purpose, for tests of
-// what follows a failure: a comma-separated list of NAME (every call of
-// that name) or NAME@N (its N-th call, counting from 1), such as
-// "vkAllocateMemory@2,vkWaitForFences@1". vkWaitForFences fails with
-// VK_ERROR_DEVICE_LOST, every other call with
-// VK_ERROR_OUT_OF_DEVICE_MEMORY; the call itself is not made.
-const FaultEnv = "QDQ_VULKAN_FAULT"
-
-// faultPlan is a parsed FaultEnv.
+// faultPlan is a parsed Config.Faults.
 type faultPlan struct {
 	mu    sync.Mutex
 	at    map[string]int // the call to fail; 0 for every one
 	count map[string]int // calls so far
 }
 
-// parseFaults parses a FaultEnv value; nil means no faults.
+// parseFaults parses a Config.Faults value; nil means no faults.
 func parseFaults(s string) (*faultPlan, error) {
 	if s == "" {
 		return nil, nil
@@ -194,7 +185,7 @@ func parseFaults(s string) (*faultPlan, error) {
 		if found {
 			v, err := strconv.Atoi(n)
 			if err != nil || v < 1 {
-				return nil, fmt.Errorf("gpu: %s=%q: %q is not NAME or NAME@N with N >= 1", FaultEnv, s, item)
+				return nil, fmt.Errorf("gpu: faults %q: %q is not NAME or NAME@N with N >= 1", s, item)
 			}
 			at = v
 		}
@@ -241,8 +232,8 @@ func (c *Context) init(phys vk.PhysicalDevice) error {
 		return fmt.Errorf("%w: %s has no compute queue", ErrNoVulkan, c.info.Name)
 	}
 	c.family = uint32(family)
-	c.direct = os.Getenv(StagingEnv) != "1" && c.hasLargeMappableLocalMemory()
-	c.guard = os.Getenv(GuardEnv) == "1"
+	c.direct = !c.cfg.Staging && c.hasLargeMappableLocalMemory()
+	c.guard = c.cfg.Guard
 	// shaderFloat64 is enabled where the device has it: qdq_f64 declares
 	// the Float64 capability.
 	if err := c.vkCall("vkCreateDevice", func() vk.Result { return c.createDevice(phys, family, c.info.Float64) }); err != nil {
@@ -333,10 +324,6 @@ func (c *Context) destroyLane(ln *lane) {
 		vk.DestroyDescriptorPool(c.dev, ln.descPool, nil)
 	}
 }
-
-// StagingEnv, set to 1, makes the context copy through a staging buffer
-// even where device-local memory is host-visible (for tests of that path).
-const StagingEnv = "QDQ_VULKAN_STAGING"
 
 // hasLargeMappableLocalMemory reports whether some memory type is
 // device-local, host-visible and coherent in a heap of at least 1 GiB
@@ -863,11 +850,6 @@ func exactFor(scale, inv, lo, hi, big, tiny float64) bool {
 	return true
 }
 
-// MaxChunkEnv caps, in bytes, how much of a tensor one dispatch sees
-// (normally the device's maxStorageBufferRange); tests set it small to
-// exercise the chunking.
-const MaxChunkEnv = "QDQ_VULKAN_MAX_CHUNK"
-
 // split cuts layout l into the pieces one dispatch each sees, so that no
 // buffer a piece binds (its elements, its channels' parameters, key
 // ranges and partial ranges) exceeds the chunk limit: a piece can have as
@@ -900,8 +882,8 @@ func (c *Context) chunkLimit(size int) int {
 	if c.info.MaxAllocation > 0 {
 		limit = min(limit, c.info.MaxAllocation)
 	}
-	if v, err := strconv.ParseUint(os.Getenv(MaxChunkEnv), 10, 64); err == nil && v > 0 {
-		limit = min(limit, v)
+	if c.cfg.MaxChunk > 0 {
+		limit = min(limit, uint64(c.cfg.MaxChunk))
 	}
 	return max(2, int(limit)/size&^1) // even, so 16-bit pairs stay whole
 }
@@ -1126,13 +1108,9 @@ func apply[C quant.Float](c *Context, ln *lane, stats *Stats, f format[C], p vk.
 	return nil
 }
 
-// guardBytes is how many bytes after a chunk's output GuardEnv fills with
+// guardBytes is how many bytes after a chunk's output Config.Guard fills with
 // a pattern and checks after the fused pass.
 const guardBytes = 64
-
-// GuardEnv, set to 1, makes the context check that the fused pass writes
-// nothing past a chunk's output in the device buffer (tests set it).
-const GuardEnv = "QDQ_VULKAN_GUARD"
 
 // fillGuard writes the guard pattern after the first n bytes of out.
 func (c *Context) fillGuard(ln *lane, out *buffer, n int) error {

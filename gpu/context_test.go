@@ -5,6 +5,7 @@ package gpu
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -18,8 +19,15 @@ import (
 // there is none unless QDQ_REQUIRE_GPU is set.
 func openOrSkip(t *testing.T) *Context {
 	t.Helper()
+	return openWith(t, Config{AllowCPU: true})
+}
+
+// openWith opens a context with cfg, skipping the test as devicesOrSkip
+// does.
+func openWith(t *testing.T, cfg Config) *Context {
+	t.Helper()
 	devicesOrSkip(t)
-	c, err := Open(true)
+	c, err := Open(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -125,7 +133,7 @@ func TestInexactCallsAreRefused(t *testing.T) {
 
 	// Many channels of one element: the per-channel buffers, not the
 	// elements, must set the chunk size, and the call must still run.
-	t.Setenv(MaxChunkEnv, "4096")
+	c = openWith(t, Config{AllowCPU: true, MaxChunk: 4096})
 	n := 5000
 	in, out := make([]uint16, n), make([]uint16, n)
 	for i := range in {
@@ -148,10 +156,9 @@ func TestInexactCallsAreRefused(t *testing.T) {
 // both the direct and the staging memory paths: every call must run on
 // the device and equal the reference.
 func TestBatch(t *testing.T) {
-	for _, staging := range []string{"0", "1"} {
-		t.Run("staging="+staging, func(t *testing.T) {
-			t.Setenv(StagingEnv, staging)
-			c := openOrSkip(t)
+	for _, staging := range []bool{false, true} {
+		t.Run(fmt.Sprintf("staging=%t", staging), func(t *testing.T) {
+			c := openWith(t, Config{AllowCPU: true, Staging: staging})
 			r := rand.New(rand.NewPCG(8, 9))
 			layouts := []quant.Layout{{Outer: 1, Depth: 1, Inner: 999}, {Outer: 1, Depth: 5, Inner: 301}, {Outer: 40, Depth: 3, Inner: 1},
 				{Outer: 3, Depth: 7, Inner: 11}, {Outer: 1, Depth: 1, Inner: 1}}

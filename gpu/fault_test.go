@@ -19,7 +19,7 @@ func TestParseFaults(t *testing.T) {
 	assert.Equal(t, map[string]int{"vkAllocateMemory": 2, "vkCreateBuffer": 0}, p.at)
 	for _, bad := range []string{"x@0", "x@-1", "x@y"} {
 		_, err := parseFaults(bad)
-		assert.ErrorContains(t, err, FaultEnv, bad)
+		assert.ErrorContains(t, err, bad)
 	}
 	p, err = parseFaults("")
 	require.NoError(t, err)
@@ -72,8 +72,7 @@ func TestFaultsAtOpen(t *testing.T) {
 	for _, call := range []string{"vkCreateDevice", "vkCreateDescriptorSetLayout", "vkCreatePipelineLayout", "vkCreatePipelineCache",
 		"vkCreateDescriptorPool@2", "vkCreateCommandPool@2", "vkAllocateCommandBuffers@1", "vkCreateFence@2", "vkCreateQueryPool@1"} {
 		t.Run(call, func(t *testing.T) {
-			t.Setenv(FaultEnv, call)
-			c, err := Open(true)
+			c, err := Open(Config{AllowCPU: true, Faults: call})
 			if call == "vkCreateQueryPool@1" && err == nil {
 				c.Close() // a device without timestamps makes no query pools
 				return
@@ -94,9 +93,8 @@ func TestFaultsInCalls(t *testing.T) {
 		"vkBindBufferMemory", "vkMapMemory", "vkResetDescriptorPool", "vkAllocateDescriptorSets", "vkBeginCommandBuffer",
 		"vkEndCommandBuffer", "vkQueueSubmit", "vkAllocateMemory@3", "vkQueueSubmit@2"} {
 		t.Run(call, func(t *testing.T) {
-			t.Setenv(FaultEnv, call+map[bool]string{true: "", false: "@1"}[containsAt(call)])
-			t.Setenv(MaxChunkEnv, "65536") // several chunks, so faults can come midway
-			c, err := Open(true)
+			// Several chunks, so that faults can come midway.
+			c, err := Open(Config{AllowCPU: true, Faults: call + map[bool]string{true: "", false: "@1"}[containsAt(call)], MaxChunk: 65536})
 			require.NoError(t, err)
 			defer c.Close()
 			err = faultCall(t, c)
@@ -107,9 +105,7 @@ func TestFaultsInCalls(t *testing.T) {
 	}
 	for _, call := range []string{"vkWaitForFences@1", "vkWaitForFences@3", "vkResetFences@2"} {
 		t.Run(call, func(t *testing.T) {
-			t.Setenv(FaultEnv, call)
-			t.Setenv(MaxChunkEnv, "65536")
-			c, err := Open(true)
+			c, err := Open(Config{AllowCPU: true, Faults: call, MaxChunk: 65536})
 			require.NoError(t, err)
 			defer c.Close()
 			require.ErrorIs(t, faultCall(t, c), ErrDevice)

@@ -21,7 +21,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -140,26 +139,8 @@ type Device struct {
 	TimestampPeriod        float32 // nanoseconds per timestamp tick
 }
 
-// DeviceEnv is the environment variable that overrides the automatic
-// choice: a device index, or a case-insensitive substring of its name.
-const DeviceEnv = "QDQ_VULKAN_DEVICE"
-
-// LibraryEnv is the environment variable naming the Vulkan loader library
-// to open instead of libvulkan.so.1 (a path that does not exist simulates
-// a machine without Vulkan).
-const LibraryEnv = "QDQ_VULKAN_LIBRARY"
-
-// NoSubgroupsEnv, set to 1, makes Open ignore subgroup operations, so that
-// the reduction uses shared memory alone (for tests of that path).
-const NoSubgroupsEnv = "QDQ_VULKAN_NO_SUBGROUPS"
-
-// NoFloat64Env, set to 1, makes Open treat the device as lacking
-// shaderFloat64, so that float64 calls take the CPU path (for tests of
-// that path on devices that have it).
-const NoFloat64Env = "QDQ_VULKAN_NO_FLOAT64"
-
 // Choose picks the device to run on among devs. want is an index or a name
-// substring (DeviceEnv's syntax); empty means the best by type: discrete,
+// substring (Config.Device); empty means the best by type: discrete,
 // then integrated, virtual, other, and a CPU implementation (such as Mesa's
 // lavapipe) last. allowCPU false never picks a CPU-type device on its own
 // (it is slower than qdq's CPU backend), but an explicit want may name one.
@@ -171,14 +152,14 @@ func Choose(devs []Device, want string, allowCPU bool) (Device, error) {
 					return d, nil
 				}
 			}
-			return Device{}, fmt.Errorf("%w: %s=%s: no device with index %d (have %d)", ErrNoVulkan, DeviceEnv, want, i, len(devs))
+			return Device{}, fmt.Errorf("%w: device %s: no device with index %d (have %d)", ErrNoVulkan, want, i, len(devs))
 		}
 		for _, d := range devs {
 			if strings.Contains(strings.ToLower(d.Name), strings.ToLower(want)) {
 				return d, nil
 			}
 		}
-		return Device{}, fmt.Errorf("%w: %s=%s: no device name contains %q", ErrNoVulkan, DeviceEnv, want, want)
+		return Device{}, fmt.Errorf("%w: device %q: no device name contains it", ErrNoVulkan, want)
 	}
 	best := -1
 	for i, d := range devs {
@@ -196,9 +177,4 @@ func Choose(devs []Device, want string, allowCPU bool) (Device, error) {
 		return Device{}, fmt.Errorf("%w: only CPU implementations (%s), slower than qdq's CPU backend", ErrNoVulkan, devs[0].Name)
 	}
 	return devs[best], nil
-}
-
-// ChooseFromEnv is Choose with want taken from DeviceEnv.
-func ChooseFromEnv(devs []Device, allowCPU bool) (Device, error) {
-	return Choose(devs, os.Getenv(DeviceEnv), allowCPU)
 }

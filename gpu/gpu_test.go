@@ -18,7 +18,7 @@ const RequireEnv = "QDQ_REQUIRE_GPU"
 // are none unless RequireEnv is set.
 func devicesOrSkip(t *testing.T) []Device {
 	t.Helper()
-	devs, err := Devices()
+	devs, err := Devices(ConfigFromEnv().Library)
 	if err == nil && len(devs) == 0 {
 		err = errors.New("no Vulkan device")
 	}
@@ -69,8 +69,8 @@ func TestChoose(t *testing.T) {
 			assert.Equal(t, c.pick, d.Index)
 		})
 	}
-	t.Setenv(DeviceEnv, "uhd")
-	d, err := ChooseFromEnv([]Device{dgpu, igpu}, false)
+	t.Setenv(envDevice, "uhd")
+	d, err := Choose([]Device{dgpu, igpu}, ConfigFromEnv().Device, false)
 	require.NoError(t, err)
 	assert.Equal(t, 1, d.Index)
 }
@@ -98,7 +98,7 @@ func TestDevicesDescribeThemselves(t *testing.T) {
 // at a file that does not exist: Devices must say there is no Vulkan.
 func TestWithoutLoader(t *testing.T) {
 	if os.Getenv("QDQ_GPU_TEST_CHILD") == "1" {
-		_, err := Devices()
+		_, err := Devices(ConfigFromEnv().Library)
 		if !errors.Is(err, ErrNoVulkan) {
 			t.Fatalf("Devices() = %v, want ErrNoVulkan", err)
 		}
@@ -108,7 +108,7 @@ func TestWithoutLoader(t *testing.T) {
 		t.Skip("QDQ_EMULATED is set: this test starts its own binary again, which an emulator without binfmt_misc cannot")
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestWithoutLoader$", "-test.v")
-	cmd.Env = append(os.Environ(), "QDQ_GPU_TEST_CHILD=1", LibraryEnv+"=/nonexistent/libvulkan.so.1")
+	cmd.Env = append(os.Environ(), "QDQ_GPU_TEST_CHILD=1", envLibrary+"=/nonexistent/libvulkan.so.1")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	assert.Contains(t, string(out), "--- PASS: TestWithoutLoader")

@@ -12,7 +12,7 @@ import (
 var errNoSupport = fmt.Errorf("%w: this build has no Vulkan support (it needs cgo on Linux)", ErrNoVulkan)
 
 // Devices lists the Vulkan devices. This build has no Vulkan support.
-func Devices() ([]Device, error) {
+func Devices(string) ([]Device, error) {
 	return nil, errNoSupport
 }
 
@@ -20,7 +20,7 @@ func Devices() ([]Device, error) {
 type Context struct{}
 
 // Open reports that this build has no Vulkan support.
-func Open(allowCPU bool) (*Context, error) { return nil, errNoSupport }
+func Open(Config) (*Context, error) { return nil, errNoSupport }
 
 // Device describes the device the context runs on.
 func (c *Context) Device() Device { return Device{} }

@@ -12,18 +12,29 @@ import "C"
 
 import (
 	"fmt"
-	"os"
 	"sync"
 	"unsafe"
 
 	vk "github.com/vulkan-go/vulkan"
 )
 
-// loader opens the Vulkan loader once per process.
-var loader = sync.OnceValue(func() error {
+// The Vulkan loader is opened once per process, by the first caller.
+var (
+	loadOnce sync.Once
+	loadErr  error
+)
+
+// loader opens the Vulkan loader library, or libvulkan.so.1 when library
+// is empty, unless it is already open.
+func loader(library string) error {
+	loadOnce.Do(func() { loadErr = load(library) })
+	return loadErr
+}
+
+func load(library string) error {
 	names := []string{"libvulkan.so.1", "libvulkan.so"}
-	if p := os.Getenv(LibraryEnv); p != "" {
-		names = []string{p}
+	if library != "" {
+		names = []string{library}
 	}
 	var msgs []string
 	for _, name := range names {
@@ -40,7 +51,7 @@ var loader = sync.OnceValue(func() error {
 		msgs = append(msgs, C.GoString(msg))
 	}
 	return fmt.Errorf("%w: cannot open the Vulkan loader: %v", ErrNoVulkan, msgs)
-})
+}
 
 // apiVersion is the Vulkan version qdq asks for.
 var apiVersion = vk.MakeVersion(1, 1, 0)
@@ -49,8 +60,8 @@ var apiVersion = vk.MakeVersion(1, 1, 0)
 type instance struct{ vk vk.Instance }
 
 // newInstance opens an instance, after the loader.
-func newInstance() (*instance, error) {
-	if err := loader(); err != nil {
+func newInstance(library string) (*instance, error) {
+	if err := loader(library); err != nil {
 		return nil, err
 	}
 	var p unsafe.Pointer
@@ -178,9 +189,10 @@ func versionString(v uint32) string {
 	return fmt.Sprintf("%d.%d.%d", v>>22, v>>12&0x3ff, v&0xfff)
 }
 
-// Devices lists the Vulkan devices the loader finds.
-func Devices() ([]Device, error) {
-	in, err := newInstance()
+// Devices lists the Vulkan devices the loader finds; library is as
+// Config.Library.
+func Devices(library string) ([]Device, error) {
+	in, err := newInstance(library)
 	if err != nil {
 		return nil, err
 	}

@@ -12,8 +12,8 @@ const devicesHelp = `usage: qdq devices
 
 Lists the Vulkan devices with their type, driver, memory, subgroup size and
 float64/float16 support, and marks the one -backend auto and -backend gpu
-would choose. ` + gpu.DeviceEnv + ` (an index or a name substring) overrides
-the choice; ` + gpu.LibraryEnv + ` names the Vulkan loader library to use.
+would choose. QDQ_VULKAN_DEVICE (an index or a name substring) overrides
+the choice; QDQ_VULKAN_LIBRARY names the Vulkan loader library to use.
 -backend auto never chooses a CPU implementation such as lavapipe.
 `
 
@@ -21,7 +21,8 @@ func devicesCommand(args []string, stdout io.Writer) error {
 	if len(args) > 0 {
 		return badUsage("devices takes no arguments")
 	}
-	devs, err := gpu.Devices()
+	cfg := gpu.ConfigFromEnv()
+	devs, err := gpu.Devices(cfg.Library)
 	if err != nil {
 		fmt.Fprintf(stdout, "no Vulkan devices: %v\n", err)
 		return nil
@@ -30,8 +31,8 @@ func devicesCommand(args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "no Vulkan devices: the loader lists none")
 		return nil
 	}
-	auto, autoErr := gpu.ChooseFromEnv(devs, false)
-	chosen, gpuErr := gpu.ChooseFromEnv(devs, true)
+	auto, autoErr := gpu.Choose(devs, cfg.Device, false)
+	chosen, gpuErr := gpu.Choose(devs, cfg.Device, true)
 	yes := func(b bool) string {
 		if b {
 			return "yes"
