@@ -11,8 +11,9 @@
 //
 // where clamp applies only to a given range and round is HALF_TO_EVEN or
 // HALF_UP. float16 and bfloat16 compute in float32 and round the result
-// once to their own type. The README's "Semantics in brief" lists the
-// decisions qdq makes where TensorFlow leaves them open, NaN bits included.
+// once to their own type. The definition, with the decisions qdq makes
+// where TensorFlow leaves them open, the error table and the NaN bits, is
+// docs/semantics.md in the module.
 //
 // Special cases are:
 //
