@@ -139,7 +139,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/npy
 	$(GO) test -run '^$$' -fuzz '^FuzzOptions$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
 	$(GO) test -run '^$$' -fuzz '^FuzzReadHeader$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/safetensors
-	$(GO) test -run '^$$' -fuzz '^FuzzQuantizeFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
+	$(GO) test -run '^$$' -fuzz '^FuzzQuantizeFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./weights
 
 # The long runs: TestSoak with 10,000 calls on each backend (heap and
 # resident-set growth printed), then every fuzz target for FUZZTIME

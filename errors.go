@@ -17,6 +17,12 @@ var (
 	ErrShape      = errors.New("invalid shape")
 	ErrBackend    = errors.New("backend unavailable")
 	ErrClosed     = errors.New("engine closed")
+	// ErrFile is the sentinel of errors about a file: malformed,
+	// unreadable, or not writable where asked.
+	ErrFile = errors.New("invalid weight file")
+	// ErrOption is the sentinel of options that are not valid whatever
+	// the tensor: a malformed name pattern, a negative memory limit.
+	ErrOption = errors.New("invalid option")
 )
 
 // Error is an error about a call's arguments. Msg uses TensorFlow's wording
@@ -24,9 +30,9 @@ var (
 type Error struct {
 	Kind error  // one of the sentinel errors above
 	Msg  string // what is wrong, without the "qdq: " prefix
-	// cause is the underlying error, for an error about a file (such as
+	// Err is the underlying error, for an error about a file (such as
 	// fs.ErrNotExist), or nil.
-	cause error
+	Err error
 }
 
 func newError(kind error, format string, args ...any) *Error {
@@ -40,17 +46,17 @@ func (e *Error) Error() string { return "qdq: " + e.Msg }
 // about a file, the underlying error (so errors.Is(err, fs.ErrNotExist)
 // works).
 func (e *Error) Unwrap() []error {
-	if e.cause == nil {
+	if e.Err == nil {
 		return []error{e.Kind}
 	}
-	return []error{e.Kind, e.cause}
+	return []error{e.Kind, e.Err}
 }
 
 // about prefixes an *Error's message with what it is about.
 func about(what string, err error) error {
 	var e *Error
 	if errors.As(err, &e) {
-		return &Error{Kind: e.Kind, Msg: what + ": " + e.Msg, cause: e.cause}
+		return &Error{Kind: e.Kind, Msg: what + ": " + e.Msg, Err: e.Err}
 	}
 	return err
 }

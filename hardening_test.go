@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
@@ -444,39 +443,6 @@ func TestCancellationIsPrompt(t *testing.T) {
 		_, err = e.RunInto(context.Background(), out, in, qdq.DefaultOptions())
 		require.NoError(t, err, "the engine still works")
 	})
-
-	t.Run("file", func(t *testing.T) {
-		dir := t.TempDir()
-		src, dst := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
-		var tensors []modelTensor
-		for i := range 4 {
-			tensors = append(tensors, modelTensor{fmt.Sprintf("w%d", i), "F32", []int{2048, 2048}, make([]byte, 16<<20)})
-		}
-		writeModel(t, src, tensors, nil)
-		tensors = nil
-		e := engineFor(t, qdq.CPU)
-		fo := qdq.FileOptions{Options: qdq.DefaultOptions(), MemoryLimit: 8 << 20}
-		// A piece is 1 MiB here: time the whole file and divide.
-		start := time.Now()
-		_, err := e.QuantizeFile(context.Background(), dst, src, fo)
-		require.NoError(t, err)
-		require.NoError(t, os.Remove(dst))
-		item := time.Since(start) / 64
-		check(t, "a 64 MiB file", item, func(ctx context.Context) error {
-			fo := fo
-			fo.Progress = func(p qdq.Progress) {
-				if p.Bytes > p.TotalBytes/3 {
-					ctx.(ctxWithStop).stop()
-				}
-			}
-			_, err := e.QuantizeFile(ctx, dst, src, fo)
-			return err
-		})
-		_, err = os.Stat(dst)
-		assert.ErrorIs(t, err, os.ErrNotExist, "no output after a cancel")
-		left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp"))
-		assert.Empty(t, left)
-	})
 }
 
 // ctxWithStop is a context that its user can cancel from inside the run.
@@ -523,7 +489,7 @@ func TestGPUFaults(t *testing.T) {
 					assert.Contains(t, res.Fallback, "gpu: ", "%v: the fallback says why", dtype)
 				}
 			}
-			// A batch after the fault, and a weight file.
+			// A batch after the fault (the weights package runs a file).
 			jobs := batchJobs(t)
 			_, err := e.RunBatch(context.Background(), jobs)
 			require.NoError(t, err)
@@ -533,15 +499,6 @@ func TestGPUFaults(t *testing.T) {
 				_, same := qdqtest.Same(want, j.Out)
 				assert.True(t, same, "batch job %d", i)
 			}
-			dir := t.TempDir()
-			src := filepath.Join(dir, "in.safetensors")
-			in := writeModel(t, src, testModel(9), nil)
-			fo := qdq.FileOptions{Options: qdq.DefaultOptions()}
-			rep, err := e.QuantizeFile(context.Background(), filepath.Join(dir, "gpu.safetensors"), src, fo)
-			require.NoError(t, err)
-			out, err := os.ReadFile(filepath.Join(dir, "gpu.safetensors"))
-			require.NoError(t, err)
-			checkFile(t, in, out, fo, rep)
 			_, res, err := e.Run(context.Background(), qdqtest.Tensor(t, qdq.F32, []int{4, 5000}, vals), qdq.DefaultOptions())
 			require.NoError(t, err)
 			if tc.lost {
@@ -580,3 +537,19 @@ func TestGPUDeviceLostMidBatch(t *testing.T) {
 	assert.Equal(t, qdq.CPU, res.Backend)
 	assert.Contains(t, res.Fallback, "device lost")
 }
+
+// engineFor returns an engine for backend; a GPU engine needs a Vulkan
+// device, and the test is skipped without one unless QDQ_REQUIRE_GPU is
+// set.
+func engineFor(t *testing.T, backend qdq.Backend) *qdq.Engine {
+	e, err := qdq.NewEngine(qdq.Config{Backend: backend})
+	if err != nil && backend == qdq.GPU && os.Getenv("QDQ_REQUIRE_GPU") == "" {
+		t.Skipf("no GPU: %v", err)
+	}
+	require.NoError(t, err)
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// cpuEngine runs the single-tensor calls others are compared with.
+var cpuEngine, _ = qdq.NewEngine(qdq.Config{Backend: qdq.CPU})

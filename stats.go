@@ -10,6 +10,67 @@ import (
 	"github.com/qdqvk/qdq/internal/quant"
 )
 
+// ErrorStats measure the error fake quantization introduced, computed in
+// float64 against the original values.
+type ErrorStats struct {
+	// Elements is how many finite inputs with a finite output were
+	// compared. NonFinite counts inputs that were NaN or ±Inf, left out;
+	// Lost counts finite inputs whose output is NaN or ±Inf (a channel
+	// with an infinity in it), left out too.
+	Elements, NonFinite, Lost int64
+	// Signal and Noise are the sums of x² and (y-x)² over the compared
+	// elements, x the input and y the output.
+	Signal, Noise float64
+	// MaxAbs and SumAbs are the largest and the sum of |y-x|.
+	MaxAbs, SumAbs float64
+}
+
+// SQNR returns the signal-to-quantization-noise ratio in decibels,
+// 10·log10(Signal/Noise): +Inf when there is no error (or the signal
+// overflowed float64), NaN when nothing was compared.
+func (s ErrorStats) SQNR() float64 {
+	if s.Elements == 0 {
+		return math.NaN()
+	}
+	return 10 * math.Log10(s.Signal/s.Noise)
+}
+
+// MeanAbs returns the mean absolute error, or NaN when nothing was
+// compared.
+func (s ErrorStats) MeanAbs() float64 {
+	if s.Elements == 0 {
+		return math.NaN()
+	}
+	return s.SumAbs / float64(s.Elements)
+}
+
+// Add accumulates t into s.
+func (s *ErrorStats) Add(t ErrorStats) {
+	s.Elements += t.Elements
+	s.NonFinite += t.NonFinite
+	s.Lost += t.Lost
+	s.Signal += t.Signal
+	s.Noise += t.Noise
+	s.MaxAbs = max(s.MaxAbs, t.MaxAbs)
+	s.SumAbs += t.SumAbs
+}
+
+// Measure compares out, the fake-quantized in, with in: the error
+// statistics a weight-file report gives for a tensor, computed in float64
+// on every core. out must have in's dtype and element count.
+func Measure(in, out Tensor) (ErrorStats, error) {
+	if err := in.check(); err != nil {
+		return ErrorStats{}, err
+	}
+	if err := out.check(); err != nil {
+		return ErrorStats{}, about("output", err)
+	}
+	if in.dtype != out.dtype || in.Len() != out.Len() {
+		return ErrorStats{}, newError(ErrShape, "output is %v with %d elements but input is %v with %d", out.dtype, out.Len(), in.dtype, in.Len())
+	}
+	return errorStats(cpu.Fast{}, in.dtype, in.bytes(), out.bytes()), nil
+}
+
 // errorStats compares the fake-quantized dst with src, both dtype
 // elements as bytes, in float64, on every core, with f's kernels.
 func errorStats(f cpu.Fast, dtype DType, src, dst []byte) ErrorStats {

@@ -3,6 +3,7 @@ package qdq
 import (
 	"math/bits"
 	"slices"
+	"unsafe"
 
 	"github.com/x448/float16"
 )
@@ -46,6 +47,51 @@ func NewTensorBits(dtype DType, shape []int, data []uint16) (Tensor, error) {
 	t := Tensor{dtype: dtype, shape: slices.Clone(shape), b16: data}
 	return t, t.check()
 }
+
+// TensorFromBytes returns a tensor viewing b, the little-endian elements
+// of dtype as .npy and .safetensors files hold them, sharing its memory.
+// b must hold exactly the shape's elements and start at an address
+// aligned to the element size (a slice from make is, and so is a
+// memory-mapped file's data at an aligned offset). It fails on a
+// big-endian machine.
+func TensorFromBytes(dtype DType, shape []int, b []byte) (Tensor, error) {
+	size := dtype.Size()
+	if size == 0 {
+		return Tensor{}, newError(ErrDType, "invalid dtype %v", dtype)
+	}
+	if !littleEndian {
+		return Tensor{}, newError(ErrDType, "this machine is big-endian; the bytes are little-endian")
+	}
+	if len(b)%size != 0 {
+		return Tensor{}, newError(ErrShape, "%d bytes are not a whole number of %v elements", len(b), dtype)
+	}
+	if len(b) > 0 && uintptr(unsafe.Pointer(unsafe.SliceData(b)))%uintptr(size) != 0 {
+		return Tensor{}, newError(ErrShape, "the bytes are not aligned to %v's %d-byte elements", dtype, size)
+	}
+	t := Tensor{dtype: dtype, shape: slices.Clone(shape)}
+	p := unsafe.Pointer(unsafe.SliceData(b))
+	switch dtype {
+	case F32:
+		t.f32 = unsafe.Slice((*float32)(p), len(b)/4)
+	case F64:
+		t.f64 = unsafe.Slice((*float64)(p), len(b)/8)
+	default:
+		t.b16 = unsafe.Slice((*uint16)(p), len(b)/2)
+	}
+	return t, t.check()
+}
+
+// Bytes returns t's elements as bytes in the machine's order
+// (little-endian on every architecture qdq has kernels for), sharing its
+// memory.
+func (t Tensor) Bytes() []byte { return t.bytes() }
+
+// littleEndian reports whether this machine stores numbers as .npy and
+// .safetensors files do.
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
 
 // ZerosLike returns a new zero-filled tensor with t's dtype and shape.
 func ZerosLike(t Tensor) Tensor {
@@ -156,4 +202,25 @@ func (t Tensor) Float64At(i int) float64 {
 		return float64(float16.Frombits(t.b16[i]).Float32())
 	}
 	return float64(BFloat16(t.b16[i]).Float32())
+}
+
+// bytes returns t's elements as little-endian bytes, sharing its memory.
+func (t Tensor) bytes() []byte {
+	switch t.dtype {
+	case F32:
+		return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.f32))), 4*len(t.f32))
+	case F64:
+		return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.f64))), 8*len(t.f64))
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.b16))), 2*len(t.b16))
+}
+
+func (t Tensor) memory() (start, size uintptr) {
+	switch t.dtype {
+	case F32:
+		return uintptr(unsafe.Pointer(unsafe.SliceData(t.f32))), uintptr(len(t.f32)) * 4
+	case F64:
+		return uintptr(unsafe.Pointer(unsafe.SliceData(t.f64))), uintptr(len(t.f64)) * 8
+	}
+	return uintptr(unsafe.Pointer(unsafe.SliceData(t.b16))), uintptr(len(t.b16)) * 2
 }

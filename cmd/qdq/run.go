@@ -10,11 +10,11 @@ import (
 	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/qdqvk/qdq"
+	"github.com/qdqvk/qdq/internal/atomicfile"
 	"github.com/qdqvk/qdq/internal/npy"
 )
 
@@ -197,6 +197,13 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The output is created (and checked: not a directory, not the input
+	// under any name) before the work, and renamed into place after it.
+	dst, err := atomicfile.Create(outPath, atomicfile.Options{Inputs: []string{inPath}})
+	if err != nil {
+		return usageError{err}
+	}
+	defer dst.Abort()
 	opts := qdq.Options{
 		SignedInput: f.signed, NumBits: f.bits, RangeGiven: f.rangeGiven,
 		RoundMode: round, NarrowRange: f.narrow, Axis: f.axis,
@@ -232,7 +239,10 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	if err := writeTensor(outPath, arr.Descr, out); err != nil {
+	if err := writeTensor(ctx, dst, arr.Descr, out); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: %s was not written", outPath)
+		}
 		return err
 	}
 	if f.verbose {
@@ -325,8 +335,9 @@ func parseRange(name, s string, dtype qdq.DType, axis, depth int) ([]float64, er
 	return vals, nil
 }
 
-// writeTensor writes t to path as .npy with the given descriptor.
-func writeTensor(path, descr string, t qdq.Tensor) error {
+// writeTensor writes t to dst as .npy with the given descriptor and
+// commits it, unless ctx is done by the time its bytes are on the disk.
+func writeTensor(ctx context.Context, dst *atomicfile.File, descr string, t qdq.Tensor) error {
 	var data any
 	switch t.DType() {
 	case qdq.F32:
@@ -336,54 +347,10 @@ func writeTensor(path, descr string, t qdq.Tensor) error {
 	default:
 		data = t.Bits16()
 	}
-	return writeAtomic(path, func(w io.Writer) error { return npy.Write(w, descr, t.Shape(), data) })
-}
-
-// writeAtomic writes path through a temporary file in the same directory
-// that is synced and renamed into place, so path is either the complete
-// new file or untouched.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		if st.IsDir() {
-			return badUsage("%s: is a directory", path)
-		}
-		mode = st.Mode().Perm() // replacing a file keeps its permissions
+	if err := npy.Write(dst, descr, t.Shape(), data); err != nil {
+		return fmt.Errorf("writing %s: %w", dst.Name(), err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return badUsage("%s: cannot create: %v", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	if err := write(w); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return dst.CommitContext(ctx)
 }
 
 // summarize prints what a run did.
@@ -423,15 +390,10 @@ func summarize(w io.Writer, inPath, outPath string, in, out qdq.Tensor, o qdq.Op
 	for i := range n {
 		fmt.Fprintf(w, "qdq: element %d: %s -> %s\n", i, g(in.Float64At(i)), g(out.Float64At(i)))
 	}
-	var signal, noise, maxErr float64
-	for i := range in.Len() {
-		x, y := in.Float64At(i), out.Float64At(i)
-		if math.IsNaN(x) || math.IsInf(x, 0) || math.IsNaN(y) || math.IsInf(y, 0) {
-			continue
-		}
-		signal += x * x
-		noise += (y - x) * (y - x)
-		maxErr = max(maxErr, math.Abs(y-x))
+	stats, err := qdq.Measure(in, out)
+	if err != nil {
+		fmt.Fprintf(w, "qdq: %v\n", err)
+		return
 	}
-	fmt.Fprintf(w, "qdq: %d elements, max |error| %.3g, SQNR %.1f dB\n", in.Len(), maxErr, 10*math.Log10(signal/noise))
+	fmt.Fprintf(w, "qdq: %d elements, max |error| %.3g, SQNR %.1f dB\n", in.Len(), stats.MaxAbs, stats.SQNR())
 }

@@ -19,6 +19,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/qdqvk/qdq"
+	"github.com/qdqvk/qdq/internal/atomicfile"
+	"github.com/qdqvk/qdq/weights"
 )
 
 // isWeightFile reports whether path names a .safetensors file.
@@ -28,7 +30,7 @@ func isWeightFile(path string) bool {
 
 // runWeightFile runs "qdq run" on a .safetensors file.
 func runWeightFile(f *runFlags, backend qdq.Backend, round qdq.RoundMode, inPath, outPath string, stdout, stderr io.Writer) error {
-	fo := qdq.FileOptions{
+	fo := weights.Options{
 		Options: qdq.Options{
 			SignedInput: f.signed, NumBits: f.bits, RangeGiven: f.rangeGiven,
 			RoundMode: round, NarrowRange: f.narrow, Axis: f.axis,
@@ -70,7 +72,7 @@ func runWeightFile(f *runFlags, backend qdq.Backend, round qdq.RoundMode, inPath
 	defer stop()
 	var bar *progressbar.ProgressBar
 	if file, ok := stderr.(*os.File); ok && !f.quiet && term.IsTerminal(int(file.Fd())) {
-		fo.Progress = func(p qdq.Progress) {
+		fo.Progress = func(p weights.Progress) {
 			if bar == nil {
 				bar = progressbar.NewOptions64(p.TotalBytes,
 					progressbar.OptionSetWriter(stderr),
@@ -87,7 +89,16 @@ func runWeightFile(f *runFlags, backend qdq.Backend, round qdq.RoundMode, inPath
 			bar.Set64(p.Bytes)
 		}
 	}
-	rep, err := engine.QuantizeFile(ctx, outPath, inPath, fo)
+	var channels map[string][]qdq.Channel
+	if f.report != "" {
+		// The report file lists every channel: keep them as they come.
+		channels = map[string][]qdq.Channel{}
+		fo.OnTensor = func(t weights.TensorReport) error {
+			channels[t.Name] = t.Channels
+			return nil
+		}
+	}
+	rep, err := weights.QuantizeFile(ctx, engine, outPath, inPath, fo)
 	if bar != nil {
 		bar.Exit()
 		fmt.Fprintln(stderr)
@@ -103,7 +114,7 @@ func runWeightFile(f *runFlags, backend qdq.Backend, round qdq.RoundMode, inPath
 		return err
 	}
 	if f.report != "" {
-		if err := writeReport(f.report, rep, fo, engine); err != nil {
+		if err := writeReport(f.report, rep, channels, []string{inPath, outPath}); err != nil {
 			// OUT is complete: this is not an invalid argument.
 			return fmt.Errorf("%s was written, but not the report: %s", outPath, oneLine(err))
 		}
@@ -175,7 +186,7 @@ func parseBytes(s string) (int64, error) {
 }
 
 // printReport writes the table of tensors and the totals line.
-func printReport(w io.Writer, rep *qdq.FileReport, e *qdq.Engine) {
+func printReport(w io.Writer, rep *weights.Report, e *qdq.Engine) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TENSOR\tDTYPE\tSHAPE\tAXIS\tCHANNELS\tRANGE\tSCALE\tSQNR dB\tMAX |ERR|\tMEAN |ERR|\tBACKEND")
 	for _, t := range rep.Tensors {
@@ -184,21 +195,21 @@ func printReport(w io.Writer, rep *qdq.FileReport, e *qdq.Engine) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\tcopied\n", t.Name, t.DType, shape)
 			continue
 		}
-		s := summarizeChannels(t.Channels)
+		s := t.Summary
 		axis := "tensor"
-		if t.Axis >= 0 {
-			axis = strconv.Itoa(t.Axis)
+		if t.Options.Axis >= 0 {
+			axis = strconv.Itoa(t.Options.Axis)
 		}
-		scale := g(s.scaleMin)
-		if s.scaleMin != s.scaleMax {
-			scale = g(s.scaleMin) + ".." + g(s.scaleMax)
+		scale := g(s.ScaleMin)
+		if s.ScaleMin != s.ScaleMax {
+			scale = g(s.ScaleMin) + ".." + g(s.ScaleMax)
 		}
 		backend := t.Backend.String()
 		if t.Fallback != "" {
 			backend += "*"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t[%s, %s]\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.DType, shape, axis, len(t.Channels),
-			g(s.min), g(s.max), scale, sqnr(t.Error), g(t.Error.MaxAbs), g(t.Error.MeanAbs()), backend)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t[%s, %s]\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.DType, shape, axis, s.Channels,
+			g(s.Min), g(s.Max), scale, sqnr(t.Error), g(t.Error.MaxAbs), g(t.Error.MeanAbs()), backend)
 	}
 	tw.Flush()
 	where := e.Kernels()
@@ -214,30 +225,6 @@ func printReport(w io.Writer, rep *qdq.FileReport, e *qdq.Engine) {
 			fmt.Fprintf(w, "* %s ran on the CPU: %s\n", t.Name, t.Fallback)
 		}
 	}
-}
-
-// channelSummary is the spread of a tensor's channels.
-type channelSummary struct {
-	min, max, scaleMin, scaleMax float64
-}
-
-// summarizeChannels returns the min of the channels' minimums, the max of
-// their maximums and the spread of their scales, NaN channels left out
-// (all NaN when every channel is).
-func summarizeChannels(chs []qdq.Channel) channelSummary {
-	s := channelSummary{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
-	for _, c := range chs {
-		if math.IsNaN(c.Min) || math.IsNaN(c.Max) {
-			continue
-		}
-		s.min, s.max = min(s.min, c.Min), max(s.max, c.Max)
-		s.scaleMin, s.scaleMax = min(s.scaleMin, c.Scale), max(s.scaleMax, c.Scale)
-	}
-	if s.min > s.max {
-		nan := math.NaN()
-		return channelSummary{nan, nan, nan, nan}
-	}
-	return s
 }
 
 func g(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) }
@@ -273,125 +260,15 @@ func bytesString(n float64) string {
 	return strconv.FormatFloat(n, 'f', 1, 64) + " " + units[i]
 }
 
-// jsonReport is the -report file.
-type jsonReport struct {
-	Input     string          `json:"input"`
-	Output    string          `json:"output"`
-	Options   jsonOptions     `json:"options"`
-	Backend   string          `json:"backend"`
-	Device    string          `json:"device,omitempty"`
-	Kernels   string          `json:"cpu_kernels"`
-	Seconds   float64         `json:"seconds"`
-	Bytes     int64           `json:"bytes"`
-	Quantized int             `json:"quantized"`
-	Total     jsonErrors      `json:"total"`
-	Tensors   []jsonTensorRep `json:"tensors"`
-}
-
-type jsonOptions struct {
-	NumBits     int      `json:"num_bits"`
-	SignedInput bool     `json:"signed_input"`
-	NarrowRange bool     `json:"narrow_range"`
-	RoundMode   string   `json:"round_mode"`
-	Axis        int      `json:"axis"`
-	RangeGiven  bool     `json:"range_given"`
-	InputMin    *float64 `json:"input_min,omitempty"`
-	InputMax    *float64 `json:"input_max,omitempty"`
-	All         bool     `json:"all"`
-	Include     []string `json:"include,omitempty"`
-	Exclude     []string `json:"exclude,omitempty"`
-}
-
-// jsonErrors are error statistics; non-finite figures are null (an SQNR
-// is null when the output is exact or nothing was compared: see exact).
-// lost_outputs counts finite inputs whose output is NaN or infinite.
-type jsonErrors struct {
-	SQNR      *float64 `json:"sqnr_db"`
-	Exact     bool     `json:"exact"`
-	MaxAbs    *float64 `json:"max_abs_error"`
-	MeanAbs   *float64 `json:"mean_abs_error"`
-	Elements  int64    `json:"elements"`
-	NonFinite int64    `json:"non_finite_inputs"`
-	Lost      int64    `json:"lost_outputs"`
-}
-
-type jsonTensorRep struct {
-	Name      string        `json:"name"`
-	DType     string        `json:"dtype"`
-	Shape     []int         `json:"shape"`
-	Quantized bool          `json:"quantized"`
-	Bytes     int64         `json:"bytes"`
-	Axis      *int          `json:"axis,omitempty"`
-	Backend   string        `json:"backend,omitempty"`
-	Fallback  string        `json:"fallback,omitempty"`
-	Range     []*float64    `json:"range,omitempty"`
-	Scale     []*float64    `json:"scale,omitempty"`
-	Errors    *jsonErrors   `json:"errors,omitempty"`
-	Channels  []jsonChannel `json:"channels,omitempty"`
-}
-
-type jsonChannel struct {
-	Min          *float64 `json:"min"`
-	Max          *float64 `json:"max"`
-	Scale        *float64 `json:"scale"`
-	InverseScale *float64 `json:"inverse_scale"`
-}
-
-// num returns x, or nil (JSON null) when it is not finite.
-func num(x float64) *float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
+// writeReport writes the JSON report through a temporary file, with the
+// channels of every tensor (collected as the run went).
+func writeReport(path string, rep *weights.Report, channels map[string][]qdq.Channel, inputs []string) error {
+	for i := range rep.Tensors {
+		rep.Tensors[i].Channels = channels[rep.Tensors[i].Name]
 	}
-	return &x
-}
-
-func errorsJSON(s qdq.ErrorStats) jsonErrors {
-	return jsonErrors{
-		SQNR: num(s.SQNR()), Exact: s.Elements > 0 && s.Noise == 0,
-		MaxAbs: num(s.MaxAbs), MeanAbs: num(s.MeanAbs()),
-		Elements: s.Elements, NonFinite: s.NonFinite, Lost: s.Lost,
-	}
-}
-
-// writeReport writes the JSON report through a temporary file.
-func writeReport(path string, rep *qdq.FileReport, fo qdq.FileOptions, e *qdq.Engine) error {
-	o := fo.Options
-	jr := jsonReport{
-		Input: rep.Input, Output: rep.Output,
-		Options: jsonOptions{
-			NumBits: o.NumBits, SignedInput: o.SignedInput, NarrowRange: o.NarrowRange,
-			RoundMode: o.RoundMode.String(), Axis: o.Axis, RangeGiven: o.RangeGiven,
-			All: fo.All, Include: fo.Include, Exclude: fo.Exclude,
-		},
-		Backend: e.Backend().String(), Device: e.Device(), Kernels: e.Kernels(),
-		Seconds: rep.Duration.Seconds(), Bytes: rep.Bytes, Quantized: rep.Quantized,
-		Total: errorsJSON(rep.Total),
-	}
-	if o.RangeGiven {
-		jr.Options.InputMin, jr.Options.InputMax = num(o.InputMin[0]), num(o.InputMax[0])
-	}
-	for _, t := range rep.Tensors {
-		jt := jsonTensorRep{Name: t.Name, DType: t.DType, Shape: t.Shape, Quantized: t.Quantized, Bytes: t.Bytes}
-		if jt.Shape == nil {
-			jt.Shape = []int{}
-		}
-		if t.Quantized {
-			axis := t.Axis
-			s := summarizeChannels(t.Channels)
-			errs := errorsJSON(t.Error)
-			jt.Axis, jt.Backend, jt.Fallback, jt.Errors = &axis, t.Backend.String(), t.Fallback, &errs
-			jt.Range = []*float64{num(s.min), num(s.max)}
-			jt.Scale = []*float64{num(s.scaleMin), num(s.scaleMax)}
-			jt.Channels = make([]jsonChannel, len(t.Channels))
-			for i, c := range t.Channels {
-				jt.Channels[i] = jsonChannel{num(c.Min), num(c.Max), num(c.Scale), num(c.InverseScale)}
-			}
-		}
-		jr.Tensors = append(jr.Tensors, jt)
-	}
-	return writeAtomic(path, func(w io.Writer) error {
+	return atomicfile.WriteFile(path, atomicfile.Options{Inputs: inputs}, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(jr)
+		return enc.Encode(rep)
 	})
 }

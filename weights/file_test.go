@@ -1,4 +1,4 @@
-package qdq_test
+package weights_test
 
 import (
 	"bytes"
@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/qdqvk/qdq"
 	"github.com/qdqvk/qdq/internal/qdqtest"
 	"github.com/qdqvk/qdq/internal/safetensors"
+	"github.com/qdqvk/qdq/weights"
 )
 
 // modelTensor is a tensor of a test model, its data as little-endian
@@ -140,9 +140,25 @@ func tensorOf(t testing.TB, dtype string, shape []int, b []byte) qdq.Tensor {
 	return tn
 }
 
+// collect makes fo's OnTensor also record each tensor's channels, and
+// returns where they go.
+func collect(fo *weights.Options) map[string][]qdq.Channel {
+	chans := map[string][]qdq.Channel{}
+	next := fo.OnTensor
+	fo.OnTensor = func(tr weights.TensorReport) error {
+		chans[tr.Name] = tr.Channels
+		if next != nil {
+			return next(tr)
+		}
+		return nil
+	}
+	return chans
+}
+
 // checkFile checks that out is in with exactly the selected tensors
-// replaced by the single-tensor API's result, bit for bit.
-func checkFile(t *testing.T, in, out []byte, fo qdq.FileOptions, rep *qdq.FileReport) {
+// replaced by the single-tensor API's result, bit for bit, and that the
+// channels OnTensor saw (collect) are that call's.
+func checkFile(t *testing.T, in, out []byte, rep *weights.Report, chans map[string][]qdq.Channel) {
 	t.Helper()
 	inHdr, inData := readModel(t, in)
 	outHdr, outData := readModel(t, out)
@@ -158,13 +174,8 @@ func checkFile(t *testing.T, in, out []byte, fo qdq.FileOptions, rep *qdq.FileRe
 			continue
 		}
 		quantized++
-		o := fo.Options
-		o.Axis = tr.Axis
-		if o.RangeGiven && o.Axis >= 0 {
-			o.InputMin = slices.Repeat(fo.InputMin, tt.Shape[o.Axis])
-			o.InputMax = slices.Repeat(fo.InputMax, tt.Shape[o.Axis])
-		}
-		want, res, err := cpuEngine.Run(context.Background(), tensorOf(t, tt.DType, tt.Shape, inData[tt.Name]), o)
+		require.Nil(t, tr.Channels, "the report keeps no per-channel parameters")
+		want, res, err := cpuEngine.Run(context.Background(), tensorOf(t, tt.DType, tt.Shape, inData[tt.Name]), tr.Options)
 		require.NoError(t, err, tt.Name)
 		got := tensorOf(t, tt.DType, tt.Shape, outData[tt.Name])
 		for k := range want.Len() {
@@ -172,9 +183,10 @@ func checkFile(t *testing.T, in, out []byte, fo qdq.FileOptions, rep *qdq.FileRe
 				t.Fatalf("%s differs from the single-tensor API at element %d: %g vs %g", tt.Name, k, got.Float64At(k), want.Float64At(k))
 			}
 		}
-		require.Len(t, tr.Channels, len(res.Channels), tt.Name)
+		require.Equal(t, fmt.Sprint(weights.Summarize(res.Channels)), fmt.Sprint(tr.Summary), "%s: the summary (NaN matching NaN)", tt.Name)
+		require.Len(t, chans[tt.Name], len(res.Channels), tt.Name)
 		for c := range res.Channels {
-			a, b := res.Channels[c], tr.Channels[c]
+			a, b := res.Channels[c], chans[tt.Name][c]
 			same := qdqtest.SameValue(a.Min, b.Min) && qdqtest.SameValue(a.Max, b.Max) && qdqtest.SameValue(a.Scale, b.Scale) && qdqtest.SameValue(a.InverseScale, b.InverseScale)
 			require.True(t, same, "%s channel %d: %+v vs %+v", tt.Name, c, b, a)
 		}
@@ -190,20 +202,20 @@ func TestQuantizeFile(t *testing.T) {
 	given.RangeGiven, given.InputMin, given.InputMax = true, []float64{-0.05}, []float64{0.07}
 	cases := []struct {
 		name string
-		fo   qdq.FileOptions
+		fo   weights.Options
 		want []string // the tensors quantized
 	}{
-		{"default", qdq.FileOptions{Options: qdq.DefaultOptions()},
+		{"default", weights.Options{Options: qdq.DefaultOptions()},
 			[]string{"embed.weight", "layers.0.attn.weight", "layers.0.mlp.weight", "layers.1.proj.weight", "layers.1.empty", "layers.1.special", "head.weight"}},
-		{"all", qdq.FileOptions{Options: qdq.DefaultOptions(), All: true},
+		{"all", weights.Options{Options: qdq.DefaultOptions(), All: true},
 			[]string{"embed.weight", "layers.0.attn.weight", "layers.0.attn.bias", "layers.0.mlp.weight", "layers.0.norm", "layers.1.proj.weight", "layers.1.scale", "layers.1.empty", "layers.1.special", "head.weight"}},
-		{"axis 0, include, exclude", qdq.FileOptions{Options: opts(func(o *qdq.Options) { o.Axis = 0 }), Include: []string{"layers.*", "head.*"}, Exclude: []string{"*.mlp.*"}},
+		{"axis 0, include, exclude", weights.Options{Options: opts(func(o *qdq.Options) { o.Axis = 0 }), Include: []string{"layers.*", "head.*"}, Exclude: []string{"*.mlp.*"}},
 			[]string{"layers.0.attn.weight", "layers.1.proj.weight", "layers.1.empty", "layers.1.special", "head.weight"}},
-		{"axis -2, 4 bits unsigned, half up", qdq.FileOptions{Options: opts(func(o *qdq.Options) { o.Axis, o.NumBits, o.SignedInput, o.RoundMode = -2, 4, false, qdq.HalfUp })},
+		{"axis -2, 4 bits unsigned, half up", weights.Options{Options: opts(func(o *qdq.Options) { o.Axis, o.NumBits, o.SignedInput, o.RoundMode = -2, 4, false, qdq.HalfUp })},
 			[]string{"embed.weight", "layers.0.attn.weight", "layers.0.mlp.weight", "layers.1.proj.weight", "layers.1.empty", "layers.1.special", "head.weight"}},
-		{"range given, per channel", qdq.FileOptions{Options: opts(func(o *qdq.Options) { *o = given; o.Axis = -2 })},
+		{"range given, per channel", weights.Options{Options: opts(func(o *qdq.Options) { *o = given; o.Axis = -2 })},
 			[]string{"embed.weight", "layers.0.attn.weight", "layers.0.mlp.weight", "layers.1.proj.weight", "layers.1.empty", "layers.1.special", "head.weight"}},
-		{"range given, per tensor", qdq.FileOptions{Options: given, Include: []string{"head.*"}},
+		{"range given, per tensor", weights.Options{Options: given, Include: []string{"head.*"}},
 			[]string{"head.weight"}},
 	}
 	cpuOutputs := map[string][]byte{} // each case's CPU output, which the GPU's must equal
@@ -217,17 +229,18 @@ func TestQuantizeFile(t *testing.T) {
 					fo := tc.fo
 					fo.MemoryLimit = limit
 					var seen []string
-					fo.OnTensor = func(tr qdq.TensorReport) error {
+					fo.OnTensor = func(tr weights.TensorReport) error {
 						seen = append(seen, tr.Name)
 						return nil
 					}
-					var progress []qdq.Progress
-					fo.Progress = func(p qdq.Progress) { progress = append(progress, p) }
-					rep, err := e.QuantizeFile(context.Background(), dst, src, fo)
+					chans := collect(&fo)
+					var progress []weights.Progress
+					fo.Progress = func(p weights.Progress) { progress = append(progress, p) }
+					rep, err := weights.QuantizeFile(context.Background(), e, dst, src, fo)
 					require.NoError(t, err)
 					out, err := os.ReadFile(dst)
 					require.NoError(t, err)
-					checkFile(t, in, out, fo, rep)
+					checkFile(t, in, out, rep, chans)
 					key := fmt.Sprintf("%s/%d", tc.name, limit)
 					if backend == qdq.CPU {
 						cpuOutputs[key] = out
@@ -305,12 +318,13 @@ func TestQuantizeFileBoundedMemory(t *testing.T) {
 	tensors = nil // nothing the size of the file stays live while measuring
 	e := engineFor(t, qdq.CPU)
 	for _, axis := range []int{-1, 0, 1} {
-		fo := qdq.FileOptions{Options: opts(func(o *qdq.Options) { o.Axis = axis }), MemoryLimit: 2 << 20}
+		fo := weights.Options{Options: opts(func(o *qdq.Options) { o.Axis = axis }), MemoryLimit: 2 << 20}
+		chans := collect(&fo)
 		var (
-			rep *qdq.FileReport
+			rep *weights.Report
 			err error
 		)
-		peak := heapPeak(func() { rep, err = e.QuantizeFile(context.Background(), dst, src, fo) })
+		peak := heapPeak(func() { rep, err = weights.QuantizeFile(context.Background(), e, dst, src, fo) })
 		require.NoError(t, err)
 		if !raceEnabled {
 			// Per-channel bookkeeping makes garbage that the collector
@@ -321,7 +335,7 @@ func TestQuantizeFileBoundedMemory(t *testing.T) {
 		require.NoError(t, err)
 		out, err := os.ReadFile(dst)
 		require.NoError(t, err)
-		checkFile(t, in, out, fo, rep)
+		checkFile(t, in, out, rep, chans)
 	}
 }
 

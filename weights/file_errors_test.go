@@ -1,6 +1,6 @@
 //go:build unix
 
-package qdq_test
+package weights_test
 
 import (
 	"bytes"
@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qdqvk/qdq"
+	"github.com/qdqvk/qdq/weights"
 )
 
 // rawFile assembles a safetensors file by hand: the 8-byte length of
@@ -132,7 +133,7 @@ func TestQuantizeFileMalformed(t *testing.T) {
 			require.NoError(t, os.WriteFile(src, tc.file, 0o644))
 			outDir := t.TempDir()
 			dst := filepath.Join(outDir, "out.safetensors")
-			rep, err := e.QuantizeFile(context.Background(), dst, src, qdq.FileOptions{Options: qdq.DefaultOptions()})
+			rep, err := weights.QuantizeFile(context.Background(), e, dst, src, weights.Options{Options: qdq.DefaultOptions()})
 			assert.Nil(t, rep)
 			requireFileError(t, err, src, tc.want...)
 			assertNoOutput(t, outDir, dst)
@@ -141,7 +142,7 @@ func TestQuantizeFileMalformed(t *testing.T) {
 			// An existing output is left as it was.
 			sentinel := []byte("sentinel: not a model")
 			require.NoError(t, os.WriteFile(dst, sentinel, 0o600))
-			_, err = e.QuantizeFile(context.Background(), dst, src, qdq.FileOptions{Options: qdq.DefaultOptions()})
+			_, err = weights.QuantizeFile(context.Background(), e, dst, src, weights.Options{Options: qdq.DefaultOptions()})
 			requireFileError(t, err, src, tc.want...)
 			assertUnchanged(t, dst, sentinel)
 			assert.Empty(t, tmpFiles(t, outDir))
@@ -153,7 +154,7 @@ func TestQuantizeFileMalformed(t *testing.T) {
 		require.NoError(t, os.Mkdir(src, 0o755))
 		outDir := t.TempDir()
 		dst := filepath.Join(outDir, "out.safetensors")
-		rep, err := e.QuantizeFile(context.Background(), dst, src, qdq.FileOptions{Options: qdq.DefaultOptions()})
+		rep, err := weights.QuantizeFile(context.Background(), e, dst, src, weights.Options{Options: qdq.DefaultOptions()})
 		assert.Nil(t, rep)
 		requireFileError(t, err, src, "not a regular file")
 		assert.Equal(t, "qdq: "+src+": not a regular file", err.Error(), "the path once")
@@ -164,7 +165,7 @@ func TestQuantizeFileMalformed(t *testing.T) {
 		src := filepath.Join(t.TempDir(), "nope.safetensors")
 		outDir := t.TempDir()
 		dst := filepath.Join(outDir, "out.safetensors")
-		rep, err := e.QuantizeFile(context.Background(), dst, src, qdq.FileOptions{Options: qdq.DefaultOptions()})
+		rep, err := weights.QuantizeFile(context.Background(), e, dst, src, weights.Options{Options: qdq.DefaultOptions()})
 		assert.Nil(t, rep)
 		requireFileError(t, err, src, "no such file or directory")
 		assert.Equal(t, "qdq: "+src+": no such file or directory", err.Error())
@@ -198,7 +199,7 @@ func TestQuantizeFileRefusesDestination(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rep, err := e.QuantizeFile(context.Background(), tc.dst, src, qdq.FileOptions{Options: qdq.DefaultOptions()})
+			rep, err := weights.QuantizeFile(context.Background(), e, tc.dst, src, weights.Options{Options: qdq.DefaultOptions()})
 			assert.Nil(t, rep)
 			requireFileError(t, err, tc.dst, tc.want)
 			assertUnchanged(t, src, in)
@@ -291,7 +292,7 @@ func checkReadOnlyDir(t *testing.T, base string) {
 	e := engineFor(t, qdq.CPU)
 	for _, name := range []string{"new.safetensors", "keep.safetensors"} {
 		dst := filepath.Join(ro, name)
-		rep, err := e.QuantizeFile(context.Background(), dst, src, qdq.FileOptions{Options: qdq.DefaultOptions()})
+		rep, err := weights.QuantizeFile(context.Background(), e, dst, src, weights.Options{Options: qdq.DefaultOptions()})
 		assert.Nil(t, rep)
 		requireFileError(t, err, dst, "cannot create: permission denied")
 		assert.Empty(t, tmpFiles(t, ro))
@@ -304,7 +305,7 @@ func checkReadOnlyDir(t *testing.T, base string) {
 	// An input this user may not read.
 	secret := filepath.Join(base, "secret.safetensors")
 	outDir := filepath.Join(base, "out")
-	_, err = e.QuantizeFile(context.Background(), filepath.Join(outDir, "out.safetensors"), secret, qdq.FileOptions{Options: qdq.DefaultOptions()})
+	_, err = weights.QuantizeFile(context.Background(), e, filepath.Join(outDir, "out.safetensors"), secret, weights.Options{Options: qdq.DefaultOptions()})
 	requireFileError(t, err, secret, "permission denied")
 	entries, err := os.ReadDir(outDir)
 	require.NoError(t, err)
@@ -377,15 +378,17 @@ func TestQuantizeFileFullDisk(t *testing.T) {
 		require.NoError(t, os.Mkdir(outDir, 0o755))
 		dst := filepath.Join(outDir, "out.safetensors")
 		var disk *fullDisk
-		restore := qdq.SetWrapOutput(func(w io.Writer) io.Writer { disk = &fullDisk{w: w, limit: total}; return disk })
-		rep, err := e.QuantizeFile(context.Background(), dst, src, qdq.FileOptions{Options: qdq.DefaultOptions()})
+		restore := weights.SetWrapOutput(func(w io.Writer) io.Writer { disk = &fullDisk{w: w, limit: total}; return disk })
+		fo := weights.Options{Options: qdq.DefaultOptions()}
+		chans := collect(&fo)
+		rep, err := weights.QuantizeFile(context.Background(), e, dst, src, fo)
 		restore()
 		require.NoError(t, err)
 		require.NotNil(t, disk, "the output goes through the hook")
 		assert.Equal(t, total, disk.total)
 		out, err := os.ReadFile(dst)
 		require.NoError(t, err)
-		checkFile(t, in, out, qdq.FileOptions{Options: qdq.DefaultOptions()}, rep)
+		checkFile(t, in, out, rep, chans)
 		require.NoError(t, os.Remove(dst))
 
 		points := []struct {
@@ -408,9 +411,9 @@ func TestQuantizeFileFullDisk(t *testing.T) {
 						defer os.Remove(dst)
 					}
 					var disk *fullDisk
-					restore := qdq.SetWrapOutput(func(w io.Writer) io.Writer { disk = &fullDisk{w: w, limit: p.limit}; return disk })
+					restore := weights.SetWrapOutput(func(w io.Writer) io.Writer { disk = &fullDisk{w: w, limit: p.limit}; return disk })
 					defer restore()
-					rep, err := e.QuantizeFile(context.Background(), dst, src, qdq.FileOptions{Options: qdq.DefaultOptions()})
+					rep, err := weights.QuantizeFile(context.Background(), e, dst, src, weights.Options{Options: qdq.DefaultOptions()})
 					assert.Nil(t, rep)
 					requireFileError(t, err, dst, "writing: no space left on device")
 					assert.NotErrorIs(t, err, context.Canceled)
@@ -439,32 +442,32 @@ func TestQuantizeFileCancel(t *testing.T) {
 		name     string
 		canceled bool // the error wraps context.Canceled, else errStop
 		calls    int  // OnTensor calls expected, when not 0
-		setup    func(fo *qdq.FileOptions, cancel func())
+		setup    func(fo *weights.Options, cancel func())
 		preempt  bool // cancel before the call
 	}{
-		{name: "from OnTensor after the 2nd tensor", canceled: true, setup: func(fo *qdq.FileOptions, cancel func()) {
+		{name: "from OnTensor after the 2nd tensor", canceled: true, setup: func(fo *weights.Options, cancel func()) {
 			n := 0
-			fo.OnTensor = func(qdq.TensorReport) error {
+			fo.OnTensor = func(weights.TensorReport) error {
 				if n++; n == 2 {
 					cancel()
 				}
 				return nil
 			}
 		}},
-		{name: "from Progress", canceled: true, setup: func(fo *qdq.FileOptions, cancel func()) {
-			fo.Progress = func(qdq.Progress) { cancel() }
+		{name: "from Progress", canceled: true, setup: func(fo *weights.Options, cancel func()) {
+			fo.Progress = func(weights.Progress) { cancel() }
 		}},
-		{name: "from Progress, half way", canceled: true, setup: func(fo *qdq.FileOptions, cancel func()) {
-			fo.Progress = func(p qdq.Progress) {
+		{name: "from Progress, half way", canceled: true, setup: func(fo *weights.Options, cancel func()) {
+			fo.Progress = func(p weights.Progress) {
 				if p.Tensors >= p.TotalTensors/2 {
 					cancel()
 				}
 			}
 		}},
-		{name: "before the call", canceled: true, preempt: true, setup: func(*qdq.FileOptions, func()) {}},
-		{name: "OnTensor error", calls: 3, setup: func(fo *qdq.FileOptions, cancel func()) {
+		{name: "before the call", canceled: true, preempt: true, setup: func(*weights.Options, func()) {}},
+		{name: "OnTensor error", calls: 3, setup: func(fo *weights.Options, cancel func()) {
 			n := 0
-			fo.OnTensor = func(tr qdq.TensorReport) error {
+			fo.OnTensor = func(tr weights.TensorReport) error {
 				if n++; n == 3 {
 					return fmt.Errorf("at %s: %w", tr.Name, errStop)
 				}
@@ -485,16 +488,16 @@ func TestQuantizeFileCancel(t *testing.T) {
 							require.NoError(t, os.WriteFile(dst, sentinel, 0o644))
 						}
 						ctx, cancel := context.WithCancel(context.Background())
-						fo := qdq.FileOptions{Options: qdq.DefaultOptions(), MemoryLimit: limit}
+						fo := weights.Options{Options: qdq.DefaultOptions(), MemoryLimit: limit}
 						calls := 0
 						tc.setup(&fo, cancel)
 						if on := fo.OnTensor; on != nil {
-							fo.OnTensor = func(tr qdq.TensorReport) error { calls++; return on(tr) }
+							fo.OnTensor = func(tr weights.TensorReport) error { calls++; return on(tr) }
 						}
 						if tc.preempt {
 							cancel()
 						}
-						rep, err := e.QuantizeFile(ctx, dst, src, fo)
+						rep, err := weights.QuantizeFile(ctx, e, dst, src, fo)
 						cancel()
 						assert.Nil(t, rep)
 						require.Error(t, err)
@@ -561,7 +564,7 @@ func TestQuantizeFileHostileShapes(t *testing.T) {
 				data = make([]byte, 16)
 			}
 			require.NoError(t, os.WriteFile(src, rawFile(tc.header, data), 0o644))
-			rep, err := e.QuantizeFile(context.Background(), dst, src, qdq.FileOptions{Options: tc.opts})
+			rep, err := weights.QuantizeFile(context.Background(), e, dst, src, weights.Options{Options: tc.opts})
 			assert.Nil(t, rep)
 			require.ErrorIs(t, err, tc.kind)
 			assert.Contains(t, err.Error(), tc.msg)
@@ -581,23 +584,23 @@ func TestQuantizeFileCallbackPanics(t *testing.T) {
 	writeModel(t, src, bigModel(), nil)
 	e := engineFor(t, qdq.CPU)
 	for _, where := range []string{"OnTensor", "Progress"} {
-		fo := qdq.FileOptions{Options: qdq.DefaultOptions(), MemoryLimit: 1 << 16}
+		fo := weights.Options{Options: qdq.DefaultOptions(), MemoryLimit: 1 << 16}
 		boom := func() { panic("boom from " + where) }
 		if where == "OnTensor" {
-			fo.OnTensor = func(qdq.TensorReport) error { boom(); return nil }
+			fo.OnTensor = func(weights.TensorReport) error { boom(); return nil }
 		} else {
-			fo.Progress = func(qdq.Progress) { boom() }
+			fo.Progress = func(weights.Progress) { boom() }
 		}
 		func() {
 			defer func() {
 				assert.Equal(t, "boom from "+where, recover())
 			}()
-			e.QuantizeFile(context.Background(), dst, src, fo)
+			weights.QuantizeFile(context.Background(), e, dst, src, fo)
 			t.Errorf("%s: no panic", where)
 		}()
 		assertNoOutput(t, dir, dst)
 	}
-	_, err := e.QuantizeFile(context.Background(), dst, src, qdq.FileOptions{Options: qdq.DefaultOptions()})
+	_, err := weights.QuantizeFile(context.Background(), e, dst, src, weights.Options{Options: qdq.DefaultOptions()})
 	require.NoError(t, err)
 }
 
@@ -610,13 +613,13 @@ func TestQuantizeFileModes(t *testing.T) {
 	e := engineFor(t, qdq.CPU)
 	old := syscall.Umask(0o027)
 	defer syscall.Umask(old)
-	_, err := e.QuantizeFile(context.Background(), dst, src, qdq.FileOptions{Options: qdq.DefaultOptions()})
+	_, err := weights.QuantizeFile(context.Background(), e, dst, src, weights.Options{Options: qdq.DefaultOptions()})
 	require.NoError(t, err)
 	st, err := os.Stat(dst)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o640), st.Mode().Perm())
 	require.NoError(t, os.Chmod(dst, 0o604))
-	_, err = e.QuantizeFile(context.Background(), dst, src, qdq.FileOptions{Options: qdq.DefaultOptions()})
+	_, err = weights.QuantizeFile(context.Background(), e, dst, src, weights.Options{Options: qdq.DefaultOptions()})
 	require.NoError(t, err)
 	st, err = os.Stat(dst)
 	require.NoError(t, err)

@@ -1,4 +1,4 @@
-package qdq
+package weights
 
 import "syscall"
 

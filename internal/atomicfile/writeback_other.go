@@ -1,6 +1,6 @@
 //go:build !linux
 
-package qdq
+package atomicfile
 
 import "os"
 

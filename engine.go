@@ -1,0 +1,173 @@
+package qdq
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/qdqvk/qdq/cpu"
+	"github.com/qdqvk/qdq/gpu"
+)
+
+// Backend selects where an Engine runs.
+type Backend uint8
+
+const (
+	// Auto uses the best backend available: a GPU when one is usable,
+	// else the CPU. It never picks a CPU implementation of Vulkan (slower
+	// than the CPU backend) on its own, but it uses the device that
+	// Config.Device or QDQ_VULKAN_DEVICE names, whatever its type.
+	// Engine.FallbackReason and each Result.Fallback say why it chose the
+	// CPU.
+	Auto Backend = iota
+	// CPU runs on all cores with the vectorised CPU implementation.
+	CPU
+	// GPU runs on a Vulkan device, a CPU implementation such as Mesa's
+	// lavapipe included; NewEngine fails when there is none. Calls the
+	// device cannot compute exactly run on the CPU (Result.Fallback).
+	GPU
+)
+
+// String returns "auto", "cpu" or "gpu".
+func (b Backend) String() string {
+	switch b {
+	case Auto:
+		return "auto"
+	case CPU:
+		return "cpu"
+	case GPU:
+		return "gpu"
+	}
+	return fmt.Sprintf("Backend(%d)", uint8(b))
+}
+
+// ParseBackend returns the backend named s: "auto", "cpu" or "gpu".
+func ParseBackend(s string) (Backend, error) {
+	for _, b := range []Backend{Auto, CPU, GPU} {
+		if s == b.String() {
+			return b, nil
+		}
+	}
+	return 0, newError(ErrBackend, "unknown backend %q: want auto, cpu or gpu", s)
+}
+
+// Config configures an Engine. The zero value is Auto with every core.
+type Config struct {
+	Backend Backend
+	// Workers is the most goroutines a CPU call uses; 0 means GOMAXPROCS.
+	Workers int
+	// Kernels chooses the CPU inner loops by name, one of CPUKernels():
+	// "scalar" for the portable loops, "avx2" or "avx512" where this
+	// build and CPU have them. Empty means the best available.
+	Kernels string
+	// Reference makes the CPU backend run the plain, single-threaded
+	// reference implementation: slow, and the oracle the other paths are
+	// tested against.
+	Reference bool
+	// Device chooses the GPU by index or by a case-insensitive substring
+	// of its name, as `qdq devices` lists them; empty means the
+	// QDQ_VULKAN_DEVICE environment variable, or else the best device by
+	// type (discrete, integrated, virtual, other). A device named here or
+	// there is used even if it is a CPU implementation of Vulkan; Auto
+	// never picks one on its own.
+	Device string
+}
+
+// Engine runs fake quantization on one backend. It is safe for concurrent
+// use by multiple goroutines and may be reused for any number of calls.
+// Create one with NewEngine; the zero Engine runs on the CPU.
+type Engine struct {
+	backend Backend
+	reason  string
+	cpu     cpu.Fast
+	ref     bool
+	gpu     *gpu.Context // nil on the CPU backend
+	closed  atomic.Bool
+}
+
+// NewEngine returns an engine for cfg.Backend. With Auto it never fails:
+// it falls back to the CPU and records why (FallbackReason).
+func NewEngine(cfg Config) (*Engine, error) {
+	if cfg.Kernels != "" && !slices.Contains(cpu.KernelSets(), cfg.Kernels) {
+		return nil, newError(ErrBackend, "cpu kernels %q: not available here (have %s)", cfg.Kernels, strings.Join(cpu.KernelSets(), ", "))
+	}
+	e := &Engine{backend: CPU, cpu: cpu.Fast{Workers: cfg.Workers, Kernels: cfg.Kernels}, ref: cfg.Reference}
+	gcfg := gpu.ConfigFromEnv()
+	if cfg.Device != "" {
+		gcfg.Device = cfg.Device
+	}
+	switch cfg.Backend {
+	case Auto:
+		g, err := gpu.Open(gcfg)
+		if err != nil {
+			e.reason = err.Error()
+			return e, nil
+		}
+		e.backend, e.gpu = GPU, g
+	case CPU:
+	case GPU:
+		gcfg.AllowCPU = true
+		g, err := gpu.Open(gcfg)
+		if err != nil {
+			return nil, newError(ErrBackend, "gpu backend: %v", err)
+		}
+		e.backend, e.gpu = GPU, g
+	default:
+		return nil, newError(ErrBackend, "unknown backend %v", cfg.Backend)
+	}
+	return e, nil
+}
+
+// Device names the GPU the engine runs on, or is empty on the CPU.
+func (e *Engine) Device() string {
+	if e.gpu == nil {
+		return ""
+	}
+	return e.gpu.Device().Name
+}
+
+// Backend returns the backend the engine runs on (CPU or GPU, never Auto).
+func (e *Engine) Backend() Backend {
+	if e.backend == Auto { // the zero Engine runs on the CPU
+		return CPU
+	}
+	return e.backend
+}
+
+// FallbackReason says why an Auto engine runs on the CPU, or is empty.
+func (e *Engine) FallbackReason() string { return e.reason }
+
+// Kernels names the CPU inner loops in use: "avx512", "avx2", "neon",
+// "scalar" or "reference".
+func (e *Engine) Kernels() string {
+	if e.ref {
+		return "reference"
+	}
+	return e.cpu.KernelsInUse()
+}
+
+// Workers returns the most goroutines one CPU call uses.
+func (e *Engine) Workers() int {
+	if e.cpu.Workers > 0 {
+		return e.cpu.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// CPUKernels names the CPU inner loops this build can run on this CPU,
+// the portable "scalar" first and the best last: "avx2" and "avx512" on
+// amd64 CPUs that have them, "neon" on arm64. Every build has them, chosen
+// at run time, except one made with the purego build tag, which has the
+// portable loops only. All give the same bits.
+func CPUKernels() []string { return cpu.KernelSets() }
+
+// Close releases the engine's resources. Calls after Close fail with
+// ErrClosed. Close is idempotent.
+func (e *Engine) Close() error {
+	if e.closed.Swap(true) || e.gpu == nil {
+		return nil
+	}
+	return e.gpu.Close()
+}
