@@ -838,6 +838,9 @@ func bytesOf[T float32 | float64 | uint16](s []T) []byte {
 // No shader declares SPIR-V's DenormPreserve execution mode, so even a
 // device that could keep subnormals may flush them: the rule always
 // applies.
+//
+// A NaN input never reaches the arithmetic: the shaders give it back made
+// quiet in integer code, the definition's bits on any device.
 func exactFor(scale, inv, lo, hi, big, tiny float64) bool {
 	subnormals := lo < tiny && hi > -tiny && !(lo == 0 && hi == 0)
 	scale, inv = math.Abs(scale), math.Abs(inv)

@@ -37,13 +37,13 @@ var ErrClosed = errors.New("gpu: context closed")
 
 // ErrNotBatched reports a call that a batch leaves to be run alone: it is
 // empty or needs more than one chunk.
-var ErrNotBatched = fmt.Errorf("gpu: call not batched (%w)", quant.ErrDeclined)
+var ErrNotBatched = quant.Decline("gpu: call not batched")
 
 // ErrDevice reports that the device failed a call: it ran out of memory,
 // or another Vulkan call failed. Nothing the call wrote may be used; the
 // caller can run it on the CPU instead. It wraps quant.ErrDeclined. The Context stays usable unless
 // the error is also ErrDeviceLost.
-var ErrDevice = fmt.Errorf("gpu: device failure (%w)", quant.ErrDeclined)
+var ErrDevice = quant.Decline("gpu: device failure")
 
 // ErrDeviceLost reports that the device was lost (or stopped answering):
 // the Context fails every later call with it. It is an ErrDevice.
@@ -53,7 +53,7 @@ var ErrDeviceLost = fmt.Errorf("%w: device lost", ErrDevice)
 // device (for example when subnormal values could be flushed to zero), or
 // not at all (a tensor beyond the device's limits): the caller runs it on
 // the CPU instead. It wraps quant.ErrDeclined.
-var ErrInexact = fmt.Errorf("gpu: not exact on this device (%w)", quant.ErrDeclined)
+var ErrInexact = quant.Decline("gpu: not exact on this device")
 
 // Stats collects what a call measured.
 type Stats struct {

@@ -25,6 +25,12 @@ layout(push_constant) uniform Push {
 } pc;
 
 uint fakeQuant(uint xb, uvec4 q) {
+	// A NaN input comes out as itself made quiet, whatever NaN the
+	// parameters hold: the definition's bits, set in integers, since which
+	// NaN operand a device's multiplication returns is not promised.
+	if (isNaN32(xb)) {
+		return xb | 0x00400000u;
+	}
 	uint vb = xb;
 	if (CLAMP) { // Eigen's cwiseMin(max) then cwiseMax(min)
 		uint m = lessTF(q.y, vb) ? q.y : vb;

@@ -30,6 +30,10 @@ void main() {
 	for (uint e = gl_GlobalInvocationID.x; e < pc.count; e += stride) {
 		uint q = 4u * ((e / pc.inner) % pc.depth);
 		uvec2 v = src[e];
+		if (isNaN64(v)) { // itself made quiet, set in integers as in qdq.comp
+			dst[e] = uvec2(v.x, v.y | 0x00080000u);
+			continue;
+		}
 		if (CLAMP) { // Eigen's cwiseMin(max) then cwiseMax(min)
 			uvec2 hi = param(q, 1u);
 			uvec2 m = lessTF64(hi, v) ? hi : v;

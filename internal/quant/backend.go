@@ -38,6 +38,17 @@ type Ranger interface {
 // should.
 var ErrDeclined = errors.New("declined")
 
+// Decline returns an error with the given message that wraps ErrDeclined
+// without saying so: for a backend's sentinels, which name their reason.
+func Decline(msg string) error { return &declined{msg} }
+
+type declined struct{ msg string }
+
+func (d *declined) Error() string { return d.msg }
+
+// Unwrap returns ErrDeclined.
+func (d *declined) Unwrap() error { return ErrDeclined }
+
 // Call is one tensor of a batch: raw little-endian storage bytes in and
 // out, the request, and what became of it.
 type Call[C Float] struct {
