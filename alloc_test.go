@@ -26,7 +26,7 @@ func TestRunIntoAllocatesNoTensorSizedMemory(t *testing.T) {
 		in := qdqtest.Tensor(t, qdq.F32, c.shape, make([]float64, n))
 		out := qdq.ZerosLike(in)
 		o := qdq.DefaultOptions()
-		o.Axis = c.axis
+		setAxis(&o, c.axis)
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		_, err := e.RunInto(context.Background(), out, in, o)

@@ -31,6 +31,10 @@ type Job struct {
 // after the other, each on every core. A cancelled ctx stops the batch
 // between submissions (or jobs) and returns its error.
 func (e *Engine) RunBatch(ctx context.Context, jobs []Job) ([]Result, error) {
+	if err := e.enter(); err != nil {
+		return nil, err
+	}
+	defer e.leave()
 	calls := make([]call, len(jobs))
 	for i := range jobs {
 		c, err := e.prepare(jobs[i].In, jobs[i].Options)
@@ -41,7 +45,7 @@ func (e *Engine) RunBatch(ctx context.Context, jobs []Job) ([]Result, error) {
 			err = checkOutput(jobs[i].Out, jobs[i].In)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("qdq: job %d: %w", i, err)
+			return nil, about(fmt.Sprintf("job %d", i), err)
 		}
 		calls[i] = c
 	}
@@ -61,7 +65,7 @@ func (e *Engine) RunBatch(ctx context.Context, jobs []Job) ([]Result, error) {
 		}
 		res, err := e.run(ctx, jobs[i].Out, jobs[i].In, calls[i])
 		if err != nil {
-			return results, fmt.Errorf("qdq: job %d: %w", i, err)
+			return results, about(fmt.Sprintf("job %d", i), err)
 		}
 		results[i] = res
 	}
@@ -99,7 +103,7 @@ func (e *Engine) batchGPU(ctx context.Context, jobs []Job, calls []call, results
 			// The jobs not done run alone, each on the device or, if it
 			// fails again, on the CPU.
 		default:
-			return fmt.Errorf("qdq: batch: %w", err)
+			return about("batch", err)
 		}
 	}
 	return nil

@@ -24,7 +24,7 @@ func batchJobs(t *testing.T) []qdq.Job {
 			vals[j] = math.Sin(float64(j*(i+1))) * float64(i+1)
 		}
 		o := qdq.DefaultOptions()
-		o.Axis = i%3 - 1
+		setAxis(&o, i%3-1)
 		jobs = append(jobs, qdq.Job{In: qdqtest.Tensor(t, dtype, []int{4, 3000}, vals), Options: o})
 	}
 	return jobs
@@ -45,7 +45,7 @@ func testBatch(t *testing.T, e *qdq.Engine) {
 
 	// A bad job stops the batch and is named.
 	jobs = batchJobs(t)
-	jobs[5].Options.NumBits = 0
+	jobs[5].Options.NumBits = -1
 	_, err = e.RunBatch(context.Background(), jobs)
 	require.ErrorIs(t, err, qdq.ErrNumBits)
 	assert.Contains(t, err.Error(), "job 5")

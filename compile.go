@@ -1,6 +1,7 @@
 package qdq
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 
@@ -63,84 +64,92 @@ func compile(in Tensor, opts Options) (call, error) {
 // and shape.
 func compileFor(dtype DType, shape []int, n int, opts Options) (call, error) {
 	var c call
-	if opts.NumBits < 1 || (opts.SignedInput && opts.NumBits >= 62) || (!opts.SignedInput && opts.NumBits >= 63) {
-		return c, newError(ErrNumBits, "num_bits is out of range: %d with signed_input_ %t", opts.NumBits, opts.SignedInput)
+	bits, signed := opts.bits(), !opts.Unsigned
+	if bits < 1 || (signed && bits >= 62) || (!signed && bits >= 63) {
+		return c, newError(ErrNumBits, "num_bits is out of range: %d with signed_input_ %t", bits, signed)
 	}
 	if opts.RoundMode != HalfToEven && opts.RoundMode != HalfUp {
 		return c, roundModeError(opts.RoundMode.String())
 	}
-	if err := checkAxis(opts.Axis, len(shape)); err != nil {
+	axis := opts.axis(len(shape))
+	if err := checkAxis(opts, axis, len(shape)); err != nil {
 		return c, err
 	}
-	if opts.NumBits == 1 && opts.SignedInput && opts.NarrowRange {
+	if bits == 1 && signed && opts.NarrowRange {
 		return c, newError(ErrNumBits, "num_bits 1 with signed_input and narrow_range leaves no quantization levels")
 	}
 	c.layout = quant.Layout{Outer: 1, Depth: 1, Inner: n}
-	if opts.Axis >= 0 {
-		c.layout = quant.LayoutOf(shape, opts.Axis)
+	if axis >= 0 {
+		c.layout = quant.LayoutOf(shape, axis)
 		if depth := c.layout.Depth; n == 0 && depth > maxEmptyChannels {
-			return c, newError(ErrShape, "axis %d of the empty tensor %v has %d channels: more than the %d whose results can be reported", opts.Axis, shape, depth, maxEmptyChannels)
+			return c, newError(ErrShape, "axis %d of the empty tensor %v has %d channels: more than the %d whose results can be reported", axis, shape, depth, maxEmptyChannels)
 		}
 	}
-	c.params = quant.Params{Signed: opts.SignedInput, NumBits: opts.NumBits, Narrow: opts.NarrowRange, Round: opts.RoundMode.cpu()}
+	c.params = quant.Params{Signed: signed, NumBits: bits, Narrow: opts.NarrowRange, Round: opts.RoundMode.cpu()}
 	if !opts.RangeGiven {
 		return c, nil
 	}
-	return c, c.given(dtype, opts)
+	return c, c.given(dtype, opts, axis)
 }
 
-// checkAxis checks a channel axis against a tensor's rank, in
-// TensorFlow's words.
-func checkAxis(axis, rank int) error {
-	if axis < -1 {
-		return newError(ErrAxis, "Axis must be at least -1. Found %d", axis)
-	}
-	if axis >= rank {
-		return newError(ErrAxis, "Shape must be at least rank %d but is rank %d", uint64(axis)+1, rank)
+// checkAxis checks the channel axis of a per-channel call, resolved to
+// axis, against a tensor's rank.
+func checkAxis(opts Options, axis, rank int) error {
+	switch {
+	case !opts.PerChannel:
+		return nil
+	case axis < 0:
+		return newError(ErrAxis, "axis %d: the tensor has rank %d", opts.Axis, rank)
+	case axis >= rank:
+		return newError(ErrAxis, "axis %d: Shape must be at least rank %d but is rank %d", opts.Axis, uint64(axis)+1, rank)
 	}
 	return nil
 }
 
-// given validates the given range and stores it rounded to dtype.
-func (c *call) given(dtype DType, opts Options) error {
+// given validates the given range and stores it rounded to dtype, one
+// value per channel along axis (-1: one for the tensor).
+func (c *call) given(dtype DType, opts Options, axis int) error {
 	want := c.layout.Depth
-	if opts.Axis == -1 {
-		for _, v := range []struct {
-			name string
-			vals []float64
-		}{{"input_min", opts.InputMin}, {"input_max", opts.InputMax}} {
-			if len(v.vals) != 1 {
-				return newError(ErrRangeShape, "%s must be a scalar when axis is -1, got %d values", v.name, len(v.vals))
-			}
-		}
-	} else {
-		for _, v := range []struct {
-			name string
-			vals []float64
-		}{{"input_min", opts.InputMin}, {"input_max", opts.InputMax}} {
-			if len(v.vals) != want {
-				return newError(ErrRangeShape, "%s_tensor has incorrect size, was %d expected %d to match dim %d of the input", v.name, len(v.vals), want, opts.Axis)
-			}
+	for _, v := range []struct {
+		name string
+		vals []float64
+	}{{"input_min", opts.InputMin}, {"input_max", opts.InputMax}} {
+		switch {
+		case axis < 0 && len(v.vals) != 1:
+			return newError(ErrRangeShape, "%s must be a scalar when the range is per tensor (axis -1), got %d values", v.name, len(v.vals))
+		case axis >= 0 && len(v.vals) != 1 && len(v.vals) != want:
+			return newError(ErrRangeShape, "%s_tensor has incorrect size, was %d expected %d to match dim %d of the input", v.name, len(v.vals), want, axis)
 		}
 	}
-	round := dtype.Round
-	c.min, c.max = make([]float64, want), make([]float64, want)
 	bits := 64
 	if dtype != F64 {
 		bits = 32
 	}
+	f := func(x float64) string { return formatTF(x, bits) }
+	c.min, c.max = make([]float64, want), make([]float64, want)
 	for i := range want {
-		lo, hi := round(opts.InputMin[i]), round(opts.InputMax[i])
+		lo, hi := dtype.Round(at(opts.InputMin, i)), dtype.Round(at(opts.InputMax, i))
+		channel := ""
+		if axis >= 0 {
+			channel = fmt.Sprintf(" for channel %d of axis %d", i, axis)
+		}
 		if !(lo <= hi) {
-			f := func(x float64) string { return formatTF(x, bits) }
-			if opts.Axis == -1 {
-				return newError(ErrRange, "Invalid range: input_min %s > input_max %s", f(lo), f(hi))
-			}
-			return newError(ErrRange, "Invalid range for channel %d of axis %d: input_min %s > input_max %s", i, opts.Axis, f(lo), f(hi))
+			return newError(ErrRange, "Invalid range%s: input_min %s > input_max %s", channel, f(lo), f(hi))
+		}
+		if math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+			return newError(ErrRange, "Invalid range%s: [%s, %s] is not finite in %v", channel, f(lo), f(hi), dtype)
 		}
 		c.min[i], c.max[i] = lo, hi
 	}
 	return nil
+}
+
+// at returns vals[i], or the one value of vals.
+func at(vals []float64, i int) float64 {
+	if len(vals) == 1 {
+		return vals[0]
+	}
+	return vals[i]
 }
 
 // formatTF formats x as TensorFlow's StrCat does: the shortest decimal

@@ -3,6 +3,7 @@ package qdq
 import (
 	"fmt"
 	"math"
+	"strings"
 	"unsafe"
 
 	"github.com/x448/float16"
@@ -51,17 +52,20 @@ func (d DType) Round(x float64) float64 {
 	return x
 }
 
-// ParseDType returns the dtype named s ("float32", "float64", "float16"
-// or "bfloat16"; "half", "float" and "double" are accepted too).
+// ParseDType returns the dtype named s, in any case: "float32",
+// "float64", "float16" or "bfloat16" (String's names), the .safetensors
+// names a weight-file report uses ("F32", "F64", "F16", "BF16"), or
+// "float", "double" and "half". On error it returns the invalid zero
+// DType.
 func ParseDType(s string) (DType, error) {
-	switch s {
-	case "float32", "float":
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "float32", "f32", "float":
 		return F32, nil
-	case "float64", "double":
+	case "float64", "f64", "double":
 		return F64, nil
-	case "float16", "half":
+	case "float16", "f16", "half":
 		return F16, nil
-	case "bfloat16":
+	case "bfloat16", "bf16":
 		return BF16, nil
 	}
 	return 0, newError(ErrDType, "unsupported dtype %q: want float32, float64, float16 or bfloat16", s)
@@ -92,6 +96,32 @@ func (b BFloat16) String() string { return fmt.Sprint(b.Float32()) }
 
 // IsNaN reports whether b is a NaN.
 func (b BFloat16) IsNaN() bool { return math.IsNaN(float64(b.Float32())) }
+
+// MarshalText returns the dtype's name, as String does.
+func (d DType) MarshalText() ([]byte, error) {
+	if d.Size() == 0 {
+		return nil, newError(ErrDType, "invalid dtype %d", uint8(d))
+	}
+	return []byte(d.String()), nil
+}
+
+// UnmarshalText sets d to the dtype text names, as ParseDType.
+func (d *DType) UnmarshalText(text []byte) error {
+	v, err := ParseDType(string(text))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// Float16FromFloat32 rounds f to the nearest IEEE half, ties to even,
+// with gradual underflow and overflow to ±Inf; a NaN stays a quiet NaN
+// with its sign and top payload bits (as the operation's outputs are
+// rounded).
+func Float16FromFloat32(f float32) float16.Float16 {
+	return float16.Frombits(quant.Float32ToFloat16(f))
+}
 
 // Float16FromFloat64 rounds f once to the nearest IEEE half, ties to even.
 // (float16.Fromfloat32(float32(f)) would round twice.)

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/qdqvk/qdq/cpu"
@@ -43,14 +44,37 @@ func (b Backend) String() string {
 	return fmt.Sprintf("Backend(%d)", uint8(b))
 }
 
-// ParseBackend returns the backend named s: "auto", "cpu" or "gpu".
+// ParseBackend returns the backend named s: "auto", "cpu" or "gpu", in
+// any case. On error it returns an invalid Backend, which NewEngine
+// refuses.
 func ParseBackend(s string) (Backend, error) {
 	for _, b := range []Backend{Auto, CPU, GPU} {
-		if s == b.String() {
+		if strings.EqualFold(strings.TrimSpace(s), b.String()) {
 			return b, nil
 		}
 	}
-	return 0, newError(ErrBackend, "unknown backend %q: want auto, cpu or gpu", s)
+	return invalidBackend, newError(ErrBackend, "unknown backend %q: want auto, cpu or gpu", s)
+}
+
+// invalidBackend is what ParseBackend returns with an error.
+const invalidBackend = Backend(255)
+
+// MarshalText returns the backend's name, as String does.
+func (b Backend) MarshalText() ([]byte, error) {
+	if b > GPU {
+		return nil, newError(ErrBackend, "invalid backend %d", uint8(b))
+	}
+	return []byte(b.String()), nil
+}
+
+// UnmarshalText sets b to the backend named by text, as ParseBackend.
+func (b *Backend) UnmarshalText(text []byte) error {
+	v, err := ParseBackend(string(text))
+	if err != nil {
+		return err
+	}
+	*b = v
+	return nil
 }
 
 // Config configures an Engine. The zero value is Auto with every core.
@@ -84,8 +108,25 @@ type Engine struct {
 	cpu     cpu.Fast
 	ref     bool
 	gpu     *gpu.Context // nil on the CPU backend
-	closed  atomic.Bool
+	// mu is held for reading by every call in flight and for writing by
+	// Close, which so waits for them.
+	mu     sync.RWMutex
+	closed atomic.Bool
 }
+
+// enter starts a call: it fails with ErrClosed once Close has begun.
+// Every successful enter is matched by a leave.
+func (e *Engine) enter() error {
+	e.mu.RLock()
+	if e.closed.Load() {
+		e.mu.RUnlock()
+		return newError(ErrClosed, "engine is closed")
+	}
+	return nil
+}
+
+// leave ends a call that entered.
+func (e *Engine) leave() { e.mu.RUnlock() }
 
 // NewEngine returns an engine for cfg.Backend. With Auto it never fails:
 // it falls back to the CPU and records why (FallbackReason).
@@ -111,7 +152,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		gcfg.AllowCPU = true
 		g, err := gpu.Open(gcfg)
 		if err != nil {
-			return nil, newError(ErrBackend, "gpu backend: %v", err)
+			return nil, &Error{Kind: ErrBackend, Msg: "gpu backend: " + err.Error(), Err: err}
 		}
 		e.backend, e.gpu = GPU, g
 	default:
@@ -163,10 +204,18 @@ func (e *Engine) Workers() int {
 // portable loops only. All give the same bits.
 func CPUKernels() []string { return cpu.KernelSets() }
 
-// Close releases the engine's resources. Calls after Close fail with
-// ErrClosed. Close is idempotent.
+// Close releases the engine's resources, on every backend alike: it waits
+// for the calls in flight, which finish normally, and every call that
+// starts after Close has begun fails with ErrClosed. Close is idempotent;
+// it must not be called from inside a call (a callback of a call that
+// holds the engine).
 func (e *Engine) Close() error {
-	if e.closed.Swap(true) || e.gpu == nil {
+	if e.closed.Swap(true) {
+		return nil
+	}
+	e.mu.Lock() // every call in flight has left
+	defer e.mu.Unlock()
+	if e.gpu == nil {
 		return nil
 	}
 	return e.gpu.Close()

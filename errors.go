@@ -3,6 +3,7 @@ package qdq
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors. Every error the package returns for bad input is an
@@ -52,11 +53,25 @@ func (e *Error) Unwrap() []error {
 	return []error{e.Kind, e.Err}
 }
 
-// about prefixes an *Error's message with what it is about.
+// about prefixes err's message with what it is about, keeping one "qdq: "
+// prefix in front.
 func about(what string, err error) error {
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := err.(*Error); ok {
 		return &Error{Kind: e.Kind, Msg: what + ": " + e.Msg, Err: e.Err}
 	}
-	return err
+	return &aboutError{what: what, err: err}
 }
+
+// aboutError is an error that is not an *Error with what it is about.
+type aboutError struct {
+	what string
+	err  error
+}
+
+// Error returns "qdq: WHAT: " and err's message without its own prefix.
+func (e *aboutError) Error() string {
+	return "qdq: " + e.what + ": " + strings.TrimPrefix(e.err.Error(), "qdq: ")
+}
+
+// Unwrap returns the error e is about.
+func (e *aboutError) Unwrap() error { return e.err }

@@ -2,6 +2,7 @@ package qdq_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/qdqvk/qdq"
@@ -25,9 +26,7 @@ func ExampleApply() {
 // A given range clamps to its adjusted bounds: with [-1, 1] the max side
 // sets the scale (127), so the min becomes -128/127.
 func ExampleApply_rangeGiven() {
-	opts := qdq.DefaultOptions()
-	opts.RangeGiven = true
-	opts.InputMin, opts.InputMax = []float64{-1}, []float64{1}
+	opts := qdq.Options{RangeGiven: true, InputMin: []float64{-1}, InputMax: []float64{1}}
 	out, _, err := qdq.Apply([]float64{-2, -0.5, 0.3, 33}, nil, opts)
 	if err != nil {
 		panic(err)
@@ -51,8 +50,7 @@ func ExampleEngine_Run() {
 	if err != nil {
 		panic(err)
 	}
-	opts := qdq.DefaultOptions()
-	opts.NumBits, opts.Axis = 4, 0
+	opts := qdq.Options{NumBits: 4, PerChannel: true} // one range per index of axis 0
 	out, res, err := engine.Run(context.Background(), in, opts)
 	if err != nil {
 		panic(err)
@@ -84,10 +82,10 @@ func ExampleBFloat16FromFloat32() {
 
 // Errors are values that name the problem, in TensorFlow's words.
 func ExampleError() {
-	opts := qdq.DefaultOptions()
-	opts.NumBits = 0
-	_, _, err := qdq.Apply([]float32{1}, nil, opts)
+	_, _, err := qdq.Apply([]float32{1}, nil, qdq.Options{NumBits: 64, Unsigned: true})
 	fmt.Println(err)
+	fmt.Println(errors.Is(err, qdq.ErrNumBits))
 	// Output:
-	// qdq: num_bits is out of range: 0 with signed_input_ true
+	// qdq: num_bits is out of range: 64 with signed_input_ false
+	// true
 }

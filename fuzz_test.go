@@ -27,8 +27,8 @@ func FuzzOptions(f *testing.F) {
 		for i := range data {
 			data[i] = float32(i) - float32(n)/2
 		}
-		o := qdq.Options{SignedInput: signed, NumBits: bits, RangeGiven: given, RoundMode: qdq.RoundMode(round),
-			NarrowRange: narrow, Axis: axis}
+		o := qdq.Options{Unsigned: !signed, NumBits: bits, RangeGiven: given, RoundMode: qdq.RoundMode(round),
+			NarrowRange: narrow, PerChannel: axis != -1, Axis: axis}
 		for range nmin % 12 {
 			o.InputMin, o.InputMax = append(o.InputMin, lo), append(o.InputMax, hi)
 		}

@@ -38,39 +38,40 @@ func knownBadInputs() []badInput {
 		return o
 	}
 	given := func(min, max []float64, axis int) qdq.Options {
-		return with(func(o *qdq.Options) { o.RangeGiven, o.InputMin, o.InputMax, o.Axis = true, min, max, axis })
+		return with(func(o *qdq.Options) { o.RangeGiven, o.InputMin, o.InputMax = true, min, max; setAxis(o, axis) })
 	}
 	bits := func(n int, signed bool) qdq.Options {
-		return with(func(o *qdq.Options) { o.NumBits, o.SignedInput = n, signed })
+		return with(func(o *qdq.Options) { o.NumBits, o.Unsigned = n, !signed })
 	}
-	axis := func(a int) qdq.Options { return with(func(o *qdq.Options) { o.Axis = a }) }
+	axis := func(a int) qdq.Options { return with(func(o *qdq.Options) { setAxis(o, a) }) }
 	return []badInput{
 		// TFSA-2020-027: axis=10 on a rank-1 input read out of bounds.
 		{"TFSA-2020-027 axis 10", []int{2}, given([]float64{0, 0}, []float64{1, 1}, 10), qdq.ErrAxis, "Shape must be at least rank 11 but is rank 1"},
 		// TFSA-2021-040: V3 with num_bits 30 and axis 3 on rank 1.
-		{"TFSA-2021-040 axis 3", []int{2}, with(func(o *qdq.Options) { o.NumBits, o.Axis = 30, 3 }), qdq.ErrAxis, "rank 4 but is rank 1"},
-		// TFSA-2021-099: axis -2, unsigned, num_bits 1: heap underflow.
-		{"TFSA-2021-099 axis -2", []int{2}, with(func(o *qdq.Options) { o.Axis, o.SignedInput, o.NumBits = -2, false, 1 }), qdq.ErrAxis, "Axis must be at least -1. Found -2"},
+		{"TFSA-2021-040 axis 3", []int{2}, with(func(o *qdq.Options) { o.NumBits = 30; setAxis(o, 3) }), qdq.ErrAxis, "rank 4 but is rank 1"},
+		// TFSA-2021-099: axis -2, unsigned, num_bits 1: heap underflow. A
+		// negative axis counts from the end here, so -2 of rank 1 is out
+		// of range.
+		{"TFSA-2021-099 axis -2", []int{2}, with(func(o *qdq.Options) { o.Unsigned, o.NumBits = true, 1; setAxis(o, -2) }), qdq.ErrAxis, "axis -2: the tensor has rank 1"},
 		// TFSA-2021-119 and TFSA-2021-185: axis -100.
-		{"TFSA-2021-119/185 axis -100", []int{2, 2}, axis(-100), qdq.ErrAxis, "Axis must be at least -1. Found -100"},
+		{"TFSA-2021-119/185 axis -100", []int{2, 2}, axis(-100), qdq.ErrAxis, "axis -100: the tensor has rank 2"},
 		// TFSA-2022-062: input_min of shape [0] with axis -1.
 		{"TFSA-2022-062 empty input_min", []int{2}, given([]float64{}, []float64{1}, -1), qdq.ErrRangeShape, "input_min must be a scalar"},
 		// TFSA-2022-112: num_bits of shape [0]; the API's num_bits is an
-		// int, so the nearest is no bits at all.
-		{"TFSA-2022-112 num_bits 0", []int{2}, bits(0, true), qdq.ErrNumBits, "num_bits is out of range: 0"},
+		// int whose 0 means 8, so the nearest is a negative count.
+		{"TFSA-2022-112 num_bits -1", []int{2}, bits(-1, true), qdq.ErrNumBits, "num_bits is out of range: -1"},
 		// TFSA-2022-168: axis 0x7fffffff overflowed axis+1.
 		{"TFSA-2022-168 axis 2^31-1", []int{2}, axis(math.MaxInt32), qdq.ErrAxis, "Shape must be at least rank 2147483648"},
 		{"axis 2^31", []int{2}, axis(math.MaxInt32 + 1), qdq.ErrAxis, "Shape must be at least rank 2147483649"},
 		{"axis MaxInt", []int{2}, axis(math.MaxInt), qdq.ErrAxis, "Shape must be at least rank 9223372036854775808"},
-		{"axis MinInt", []int{2}, axis(math.MinInt), qdq.ErrAxis, "Axis must be at least -1"},
+		{"axis MinInt", []int{2}, axis(math.MinInt), qdq.ErrAxis, "the tensor has rank 1"},
 		{"axis = rank", []int{3, 4}, axis(2), qdq.ErrAxis, "Shape must be at least rank 3 but is rank 2"},
-		{"axis of a scalar", nil, axis(0), qdq.ErrAxis, "Shape must be at least rank 1 but is rank 0"},
+		{"axis of a scalar", []int{}, axis(0), qdq.ErrAxis, "Shape must be at least rank 1 but is rank 0"},
 		// The spec's gaps.
 		{"non-scalar input_min with axis -1", []int{4}, given([]float64{-1, -1}, []float64{1}, -1), qdq.ErrRangeShape, "input_min must be a scalar"},
 		{"non-scalar input_max with axis -1", []int{4}, given([]float64{-1}, []float64{1, 2}, -1), qdq.ErrRangeShape, "input_max must be a scalar"},
 		{"per-channel input_min too short", []int{3, 2}, given([]float64{-1, -1}, []float64{1, 1, 1}, 0), qdq.ErrRangeShape, "input_min_tensor has incorrect size, was 2 expected 3"},
 		{"per-channel input_max too long", []int{3, 2}, given([]float64{-1, -1, -1}, []float64{1, 1, 1, 1}, 0), qdq.ErrRangeShape, "input_max_tensor has incorrect size, was 4 expected 3"},
-		{"per-channel input_min of a scalar shape", []int{3, 2}, given([]float64{-1}, []float64{1}, 0), qdq.ErrRangeShape, "was 1 expected 3"},
 		{"inverted range", []int{2}, given([]float64{1}, []float64{-1}, -1), qdq.ErrRange, "Invalid range: input_min 1 > input_max -1"},
 		{"inverted per-channel range", []int{2, 2}, given([]float64{-1, 2}, []float64{1, 1}, 0), qdq.ErrRange, "channel 1 of axis 0"},
 		{"NaN range", []int{2}, given([]float64{math.NaN()}, []float64{1}, -1), qdq.ErrRange, "input_min nan"},
@@ -165,7 +166,7 @@ func TestSharedEngineUnderLoad(t *testing.T) {
 					in := qdqtest.Tensor(t, dtype, shape, vals)
 					for c := range calls {
 						o := qdq.DefaultOptions()
-						o.Axis = (g+c)%4 - 1
+						setAxis(&o, (g+c)%4-1)
 						o.NumBits = 2 + (g+c)%14
 						if c%3 == 2 {
 							depth := 1
@@ -332,7 +333,7 @@ func TestSoak(t *testing.T) {
 			run := func(k int) {
 				for c := range k {
 					o := qdq.DefaultOptions()
-					o.Axis = c%3 - 1
+					setAxis(&o, c%3-1)
 					i := c % len(ins)
 					_, err := e.RunInto(context.Background(), outs[i], ins[i], o)
 					require.NoError(t, err)
@@ -478,7 +479,7 @@ func TestGPUFaults(t *testing.T) {
 			for i, dtype := range qdqtest.DTypes {
 				in := qdqtest.Tensor(t, dtype, []int{4, 5000}, vals)
 				o := qdq.DefaultOptions()
-				o.Axis = i%2 - 1
+				setAxis(&o, i%2-1)
 				got, res, err := e.Run(context.Background(), in, o)
 				require.NoError(t, err, "%v", dtype)
 				want, _, err := qdqtest.Reference(t, in, o)

@@ -2,6 +2,7 @@ package qdq
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/qdqvk/qdq/internal/quant"
 )
@@ -29,7 +30,7 @@ func (m RoundMode) String() string {
 	return fmt.Sprintf("RoundMode(%d)", uint8(m))
 }
 
-// cpu returns the cpu package's constant for m.
+// cpu returns the backends' constant for m.
 func (m RoundMode) cpu() quant.RoundMode {
 	if m == HalfUp {
 		return quant.HalfUp
@@ -37,15 +38,35 @@ func (m RoundMode) cpu() quant.RoundMode {
 	return quant.HalfToEven
 }
 
-// ParseRoundMode returns the round mode TensorFlow calls s.
+// ParseRoundMode returns the round mode TensorFlow calls s:
+// "HALF_TO_EVEN" or "HALF_UP", in any case, with '-' or '_'. On error it
+// returns an invalid RoundMode, which every call refuses.
 func ParseRoundMode(s string) (RoundMode, error) {
-	switch s {
+	switch strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), "-", "_")) {
 	case "HALF_TO_EVEN":
 		return HalfToEven, nil
 	case "HALF_UP":
 		return HalfUp, nil
 	}
-	return 0, roundModeError(s)
+	return RoundMode(255), roundModeError(s)
+}
+
+// MarshalText returns TensorFlow's name for m, as String does.
+func (m RoundMode) MarshalText() ([]byte, error) {
+	if m != HalfToEven && m != HalfUp {
+		return nil, roundModeError(m.String())
+	}
+	return []byte(m.String()), nil
+}
+
+// UnmarshalText sets m to the round mode text names, as ParseRoundMode.
+func (m *RoundMode) UnmarshalText(text []byte) error {
+	v, err := ParseRoundMode(string(text))
+	if err != nil {
+		return err
+	}
+	*m = v
+	return nil
 }
 
 func roundModeError(s string) error {
@@ -53,37 +74,63 @@ func roundModeError(s string) error {
 }
 
 // Options are the attributes of QuantizeAndDequantizeV2, plus the given
-// range. Start from DefaultOptions and change what differs: in a zero
-// Options, SignedInput false means unsigned and Axis 0 means one range per
-// index of axis 0, unlike TensorFlow's defaults (signed, axis -1); NumBits
-// 0 is rejected.
+// range. The zero value is TensorFlow's defaults: 8 bits, signed, one
+// range for the whole tensor found in the data, HALF_TO_EVEN, not narrow.
+//
+// In TensorFlow's terms, signed_input is !Unsigned, num_bits is NumBits
+// (0 meaning 8), and axis is -1 unless PerChannel, when it is Axis counted
+// from the front.
 type Options struct {
-	// SignedInput selects the integer range [-2^(n-1), 2^(n-1)-1]
-	// (or [-2^(n-1)+1, 2^(n-1)-1] with NarrowRange) instead of [0, 2^n-1].
-	SignedInput bool
-	// NumBits is n: 1..61 when signed, 1..62 when unsigned.
+	// NumBits is n, the width of the integer levels: 1..61 when signed,
+	// 1..62 when unsigned. 0 means 8.
 	NumBits int
+	// Unsigned selects the integer levels [0, 2^n-1] instead of the signed
+	// [-2^(n-1), 2^(n-1)-1] (or [-2^(n-1)+1, 2^(n-1)-1] with NarrowRange).
+	Unsigned bool
+	// NarrowRange drops the most negative level in signed mode.
+	NarrowRange bool
+	// RoundMode is HalfToEven or HalfUp.
+	RoundMode RoundMode
+	// PerChannel gives each index of Axis (each channel) its own range;
+	// without it the whole tensor has one.
+	PerChannel bool
+	// Axis is the channel axis when PerChannel, counted from the end when
+	// negative: -1 is the last axis, -2 the one before. It is ignored
+	// without PerChannel.
+	Axis int
 	// RangeGiven uses InputMin and InputMax instead of the data's range,
 	// and clamps the data to the (adjusted) range.
 	RangeGiven bool
-	// InputMin and InputMax are the given range: one value each when Axis
-	// is -1, else one per channel. Each value is first rounded once to the
-	// tensor's dtype, as TensorFlow's input_min and input_max tensors
-	// have the input's type. They are never modified; the range actually
+	// InputMin and InputMax are the given range: one value each, or with
+	// PerChannel one per channel (one value applies to every channel).
+	// Each value is first rounded once to the tensor's dtype, as
+	// TensorFlow's input_min and input_max tensors have the input's type,
+	// and must then be finite. They are never modified; the range actually
 	// used is in the Result.
 	InputMin, InputMax []float64
-	// RoundMode is HalfToEven or HalfUp.
-	RoundMode RoundMode
-	// NarrowRange drops the most negative level in signed mode.
-	NarrowRange bool
-	// Axis is the channel axis, or -1 for one range over the whole tensor.
-	Axis int
 }
 
-// DefaultOptions returns TensorFlow's defaults: signed, 8 bits, range from
-// the data, HALF_TO_EVEN, not narrow, per tensor.
-func DefaultOptions() Options {
-	return Options{SignedInput: true, NumBits: 8, RoundMode: HalfToEven, Axis: -1}
+// DefaultOptions returns TensorFlow's defaults, the zero Options.
+func DefaultOptions() Options { return Options{} }
+
+// bits returns the number of bits o asks for, 0 meaning 8.
+func (o Options) bits() int {
+	if o.NumBits == 0 {
+		return 8
+	}
+	return o.NumBits
+}
+
+// axis returns the channel axis o gives a tensor of the given rank, from
+// the front, or -1 for one range over the whole tensor.
+func (o Options) axis(rank int) int {
+	switch {
+	case !o.PerChannel:
+		return -1
+	case o.Axis < 0:
+		return o.Axis + rank
+	}
+	return o.Axis
 }
 
 // Check returns the error a call on a tensor of dtype and shape with o

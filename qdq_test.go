@@ -2,6 +2,7 @@ package qdq_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -23,32 +24,77 @@ func TestParseNames(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, d, got)
 	}
-	_, err := qdq.ParseDType("int8")
+	for s, want := range map[string]qdq.DType{"F32": qdq.F32, "f64": qdq.F64, "Half": qdq.F16, "BF16": qdq.BF16, " bfloat16 ": qdq.BF16} {
+		got, err := qdq.ParseDType(s)
+		require.NoError(t, err, s)
+		assert.Equal(t, want, got, s)
+	}
+	d, err := qdq.ParseDType("int8")
 	assert.ErrorIs(t, err, qdq.ErrDType)
+	assert.Zero(t, d.Size(), "an invalid dtype comes with the error")
 	assert.Equal(t, "DType(9)", qdq.DType(9).String())
 	assert.Equal(t, 0, qdq.DType(0).Size())
 
-	for _, m := range []qdq.RoundMode{qdq.HalfToEven, qdq.HalfUp} {
-		got, err := qdq.ParseRoundMode(m.String())
-		require.NoError(t, err)
-		assert.Equal(t, m, got)
+	for s, want := range map[string]qdq.RoundMode{"HALF_TO_EVEN": qdq.HalfToEven, "HALF_UP": qdq.HalfUp, "half_up": qdq.HalfUp, "half-to-even": qdq.HalfToEven} {
+		got, err := qdq.ParseRoundMode(s)
+		require.NoError(t, err, s)
+		assert.Equal(t, want, got, s)
 	}
-	_, err = qdq.ParseRoundMode("half_up")
+	m, err := qdq.ParseRoundMode("HALF_DOWN")
 	assert.ErrorIs(t, err, qdq.ErrRoundMode)
+	assert.NotContains(t, []qdq.RoundMode{qdq.HalfToEven, qdq.HalfUp}, m, "an invalid round mode comes with the error")
 
-	for _, b := range []qdq.Backend{qdq.Auto, qdq.CPU, qdq.GPU} {
-		got, err := qdq.ParseBackend(b.String())
-		require.NoError(t, err)
-		assert.Equal(t, b, got)
+	for s, want := range map[string]qdq.Backend{"auto": qdq.Auto, "CPU": qdq.CPU, "Gpu": qdq.GPU} {
+		got, err := qdq.ParseBackend(s)
+		require.NoError(t, err, s)
+		assert.Equal(t, want, got, s)
 	}
-	_, err = qdq.ParseBackend("tpu")
+	b, err := qdq.ParseBackend("tpu")
 	assert.ErrorIs(t, err, qdq.ErrBackend)
+	_, err = qdq.NewEngine(qdq.Config{Backend: b})
+	assert.ErrorIs(t, err, qdq.ErrBackend, "an invalid backend comes with the error")
 }
 
-func TestDefaultOptionsAreTensorFlows(t *testing.T) {
-	assert.Equal(t, qdq.Options{SignedInput: true, NumBits: 8, RoundMode: qdq.HalfToEven, Axis: -1}, qdq.DefaultOptions())
-	_, _, err := qdq.Apply([]float32{1}, nil, qdq.Options{})
-	assert.ErrorIs(t, err, qdq.ErrNumBits, "the zero Options is rejected, not run")
+// TestTextMarshalling checks that the enumerations read back what they
+// write, as JSON and flag values use them.
+func TestTextMarshalling(t *testing.T) {
+	type doc struct {
+		DType   qdq.DType
+		Round   qdq.RoundMode
+		Backend qdq.Backend
+	}
+	in := doc{qdq.BF16, qdq.HalfUp, qdq.GPU}
+	b, err := json.Marshal(in)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"DType":"bfloat16","Round":"HALF_UP","Backend":"gpu"}`, string(b))
+	var out doc
+	require.NoError(t, json.Unmarshal(b, &out))
+	assert.Equal(t, in, out)
+	_, err = json.Marshal(doc{DType: 0})
+	assert.Error(t, err, "the zero DType is not a dtype")
+	assert.Error(t, json.Unmarshal([]byte(`{"Backend":"tpu"}`), &out))
+}
+
+// setAxis sets TensorFlow's axis attribute on o: -1 for one range over
+// the tensor, else that channel axis.
+func setAxis(o *qdq.Options, axis int) { o.PerChannel, o.Axis = axis != -1, axis }
+
+// TestZeroOptionsAreTensorFlows checks that the zero Options run as
+// TensorFlow's defaults (8 bits, signed, one range per tensor from the
+// data, HALF_TO_EVEN): the same bits as those written out.
+func TestZeroOptionsAreTensorFlows(t *testing.T) {
+	assert.Equal(t, qdq.Options{}, qdq.DefaultOptions())
+	src := []float32{-10, 5, 1.23, -0.5, 0.3, 7.7}
+	got, res, err := qdq.Apply(src, []int{2, 3}, qdq.Options{})
+	require.NoError(t, err)
+	want, wres, err := qdq.Apply(src, []int{2, 3}, qdq.Options{NumBits: 8, RoundMode: qdq.HalfToEven})
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Equal(t, wres.Channels, res.Channels)
+	require.Len(t, res.Channels, 1, "one range for the whole tensor")
+	assert.Equal(t, qdq.Channel{Min: -10, Max: 9.921875, Scale: float64(float32(12.8)), InverseScale: 0.078125}, res.Channels[0], "signed 8 bits: [-128, 127] levels")
+	_, _, err = qdq.Apply(src, nil, qdq.Options{NumBits: -1})
+	assert.ErrorIs(t, err, qdq.ErrNumBits)
 }
 
 func TestTensorAccessors(t *testing.T) {
@@ -210,7 +256,7 @@ func TestAbsurdWorkerCounts(t *testing.T) {
 		require.NoError(t, err)
 		for _, axis := range []int{-1, 0, 1} {
 			o := qdq.DefaultOptions()
-			o.Axis = axis
+			setAxis(&o, axis)
 			want, _, err := qdqtest.Reference(t, in, o)
 			require.NoError(t, err)
 			got, _, err := e.Run(context.Background(), in, o)
@@ -249,9 +295,9 @@ func TestConcurrentUse(t *testing.T) {
 			}
 			in := qdqtest.Tensor(t, dtype, []int{3, 40000}, vals)
 			opts := qdq.DefaultOptions()
-			opts.Axis = g%3 - 1
+			setAxis(&opts, g%3-1)
 			if opts.Axis == 1 {
-				opts.Axis = 0
+				setAxis(&opts, 0)
 			}
 			got, _, err := e.Run(context.Background(), in, opts)
 			if err != nil {
@@ -312,7 +358,7 @@ func TestGPULargeTensors(t *testing.T) {
 		in, err := qdq.NewTensor(c.shape, data)
 		require.NoError(t, err)
 		o := qdq.DefaultOptions()
-		o.Axis = c.axis
+		setAxis(&o, c.axis)
 		if c.given {
 			o.RangeGiven, o.InputMin, o.InputMax = true, []float64{-3}, []float64{2}
 		}
@@ -343,7 +389,7 @@ func TestGPUConcurrentUse(t *testing.T) {
 			in := qdqtest.Tensor(t, dtype, []int{3, 5000}, vals)
 			for axis := -1; axis < 2; axis++ {
 				o := qdq.DefaultOptions()
-				o.Axis = axis
+				setAxis(&o, axis)
 				got, _, err := e.Run(context.Background(), in, o)
 				if err != nil {
 					errs <- err

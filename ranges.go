@@ -21,22 +21,24 @@ func EmptyRange() Range { return Range{Min: math.Inf(1), Max: math.Inf(-1)} }
 // Merge returns the range of the values of r and s together.
 func (r Range) Merge(s Range) Range { return Range{Min: min(r.Min, s.Min), Max: max(r.Max, s.Max)} }
 
-// Ranges returns the range of each channel of in along axis (-1 for the
-// whole tensor as one channel): the first pass over a tensor that arrives
-// in parts. Merge the ranges of a channel's parts and give the merged
-// ranges to RunIntoRanges with each part: the results are the bits one
-// call over the whole tensor gives. The values are the compute type's
+// Ranges returns the range of each channel of in, as opts.PerChannel and
+// opts.Axis define channels (the other options do not matter): the first
+// pass over a tensor that arrives in parts. Merge the ranges of a
+// channel's parts and give the merged ranges to RunIntoRanges with each
+// part: the results are the bits one call over the whole tensor gives. The values are the compute type's
 // (float32 for float32, float16 and bfloat16; float64 for float64)
 // widened exactly. Ranges runs on the CPU, whatever the engine's backend:
 // it is bound by memory bandwidth.
-func (e *Engine) Ranges(ctx context.Context, in Tensor, axis int) ([]Range, error) {
-	if e.closed.Load() {
-		return nil, newError(ErrClosed, "engine is closed")
+func (e *Engine) Ranges(ctx context.Context, in Tensor, opts Options) ([]Range, error) {
+	if err := e.enter(); err != nil {
+		return nil, err
 	}
+	defer e.leave()
 	if err := in.check(); err != nil {
 		return nil, err
 	}
-	if err := checkAxis(axis, len(in.shape)); err != nil {
+	axis := opts.axis(len(in.shape))
+	if err := checkAxis(opts, axis, len(in.shape)); err != nil {
 		return nil, err
 	}
 	l := quant.LayoutOf(in.shape, axis)
@@ -78,12 +80,16 @@ func rangesOf[C quant.Float](bounds []quant.Bounds[C], err error) ([]Range, erro
 
 // RunIntoRanges is RunInto for one part of a larger tensor: each channel
 // is run with the parameters its range over the whole tensor gives
-// (ranges, one per channel of in along opts.Axis, merged from Ranges over
+// (ranges, one per channel of in as opts defines them, merged from Ranges over
 // the parts), exactly as a single call over the whole tensor would run it.
 // Values not of the compute type are first rounded to it. opts.RangeGiven
 // must be false. A GPU engine runs these calls on the CPU
 // (Result.Fallback says so).
 func (e *Engine) RunIntoRanges(ctx context.Context, out, in Tensor, opts Options, ranges []Range) (Result, error) {
+	if err := e.enter(); err != nil {
+		return Result{}, err
+	}
+	defer e.leave()
 	if opts.RangeGiven {
 		return Result{}, newError(ErrRange, "RunIntoRanges takes the ranges found in the data; with range_given use RunInto")
 	}

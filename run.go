@@ -16,6 +16,13 @@ import (
 // zero is exact), the scale and the inverse scale, each the compute-type
 // value widened exactly to float64. A range found in data with no non-NaN
 // element is NaN.
+//
+// Scale multiplies a value onto the integer grid and InverseScale
+// multiplies an integer back: InverseScale is the scale of PyTorch's
+// fake_quantize_per_tensor_affine and of ONNX QuantizeLinear (the step
+// between levels), with a zero point of 0: the grid always holds zero
+// exactly. TensorFlow computes InverseScale by its own division, never as
+// 1/Scale.
 type Channel struct {
 	Min, Max, Scale, InverseScale float64
 }
@@ -37,6 +44,10 @@ type Result struct {
 // Run fake-quantizes in and returns a new tensor of the same dtype and
 // shape.
 func (e *Engine) Run(ctx context.Context, in Tensor, opts Options) (Tensor, Result, error) {
+	if err := e.enter(); err != nil {
+		return Tensor{}, Result{}, err
+	}
+	defer e.leave()
 	c, err := e.prepare(in, opts)
 	if err != nil {
 		return Tensor{}, Result{}, err
@@ -54,6 +65,10 @@ func (e *Engine) Run(ctx context.Context, in Tensor, opts Options) (Tensor, Resu
 // it. On error out's contents are unspecified. A cancelled ctx stops the
 // call between work items and returns an error wrapping ctx.Err().
 func (e *Engine) RunInto(ctx context.Context, out, in Tensor, opts Options) (Result, error) {
+	if err := e.enter(); err != nil {
+		return Result{}, err
+	}
+	defer e.leave()
 	c, err := e.prepare(in, opts)
 	if err != nil {
 		return Result{}, err
@@ -69,8 +84,11 @@ func checkOutput(out, in Tensor) error {
 	if err := out.check(); err != nil {
 		return about("output", err)
 	}
-	if out.dtype != in.dtype || !slices.Equal(out.shape, in.shape) {
-		return newError(ErrShape, "output is %v %v but input is %v %v", out.dtype, out.shape, in.dtype, in.shape)
+	if out.dtype != in.dtype {
+		return newError(ErrDType, "output is %v but input is %v", out.dtype, in.dtype)
+	}
+	if !slices.Equal(out.shape, in.shape) {
+		return newError(ErrShape, "output has shape %v but input %v", out.shape, in.shape)
 	}
 	if partialOverlap(out, in) {
 		return newError(ErrShape, "output overlaps the input without being the same memory")
@@ -78,11 +96,8 @@ func checkOutput(out, in Tensor) error {
 	return nil
 }
 
-// prepare checks the engine, the input and the options.
+// prepare checks the input and the options.
 func (e *Engine) prepare(in Tensor, opts Options) (call, error) {
-	if e.closed.Load() {
-		return call{}, newError(ErrClosed, "engine is closed")
-	}
 	if err := in.check(); err != nil {
 		return call{}, err
 	}
@@ -166,9 +181,9 @@ var defaultEngine = sync.OnceValue(func() *Engine {
 	return e
 })
 
-// Apply fake-quantizes src, viewed with the given shape (nil means
-// one dimension of len(src)), and returns the result in a new slice. It
-// runs on a shared engine with the Auto backend.
+// Apply fake-quantizes src, viewed with the given shape (nil means one
+// dimension of len(src), as for NewTensor), and returns the result in a
+// new slice. It runs on a shared engine with the Auto backend.
 func Apply[T Element](src []T, shape []int, opts Options) ([]T, Result, error) {
 	dst := make([]T, len(src))
 	res, err := ApplyInto(dst, src, shape, opts)
@@ -178,12 +193,23 @@ func Apply[T Element](src []T, shape []int, opts Options) ([]T, Result, error) {
 	return dst, res, nil
 }
 
+// ApplyBits is Apply for float16 or bfloat16 elements held as their bit
+// patterns (as read from a file), dtype saying which.
+func ApplyBits(dtype DType, src []uint16, shape []int, opts Options) ([]uint16, Result, error) {
+	in, err := NewTensorBits(dtype, shape, src)
+	if err != nil {
+		return nil, Result{}, err
+	}
+	out, res, err := defaultEngine().Run(context.Background(), in, opts)
+	if err != nil {
+		return nil, Result{}, err
+	}
+	return out.Bits16(), res, nil
+}
+
 // ApplyInto is Apply writing into dst, which must have len(src) elements
 // and may be src itself.
 func ApplyInto[T Element](dst, src []T, shape []int, opts Options) (Result, error) {
-	if shape == nil {
-		shape = []int{len(src)}
-	}
 	in, err := NewTensor(shape, src)
 	if err != nil {
 		return Result{}, err

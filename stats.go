@@ -1,6 +1,7 @@
 package qdq
 
 import (
+	"encoding/json"
 	"math"
 	"runtime"
 	"sync"
@@ -53,6 +54,30 @@ func (s *ErrorStats) Add(t ErrorStats) {
 	s.Noise += t.Noise
 	s.MaxAbs = max(s.MaxAbs, t.MaxAbs)
 	s.SumAbs += t.SumAbs
+}
+
+// MarshalJSON writes s as a weight-file report does: the SQNR in dB
+// ("sqnr_db"; null when the output is exact, "exact": true, or nothing was
+// compared), the largest and the mean absolute error (null when nothing
+// was compared) and the three counts.
+func (s ErrorStats) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		SQNR      *float64 `json:"sqnr_db"`
+		Exact     bool     `json:"exact"`
+		MaxAbs    *float64 `json:"max_abs_error"`
+		MeanAbs   *float64 `json:"mean_abs_error"`
+		Elements  int64    `json:"elements"`
+		NonFinite int64    `json:"non_finite_inputs"`
+		Lost      int64    `json:"lost_outputs"`
+	}{finite(s.SQNR()), s.Elements > 0 && s.Noise == 0, finite(s.MaxAbs), finite(s.MeanAbs()), s.Elements, s.NonFinite, s.Lost})
+}
+
+// finite returns x, or nil (JSON null) when it is NaN or infinite.
+func finite(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
 }
 
 // Measure compares out, the fake-quantized in, with in: the error

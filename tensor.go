@@ -1,8 +1,11 @@
 package qdq
 
 import (
+	"fmt"
 	"math/bits"
 	"slices"
+	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/x448/float16"
@@ -20,11 +23,13 @@ type Tensor struct {
 	b16   []uint16 // float16 or bfloat16 bit patterns
 }
 
-// NewTensor returns a tensor viewing data with the given shape. An empty
-// shape means a scalar (rank 0, one element). The data length must equal
-// the product of the dimensions, and no dimension may be negative.
+// NewTensor returns a tensor viewing data with the given shape. A nil
+// shape means one dimension of len(data), as everywhere in the package;
+// a scalar (rank 0, one element) is the empty shape []int{}. The data
+// length must equal the product of the dimensions, and no dimension may
+// be negative.
 func NewTensor[T Element](shape []int, data []T) (Tensor, error) {
-	t := Tensor{dtype: dtypeOf[T](), shape: slices.Clone(shape)}
+	t := Tensor{dtype: dtypeOf[T](), shape: shapeOf(shape, len(data))}
 	switch d := any(data).(type) {
 	case []float32:
 		t.f32 = d
@@ -39,18 +44,18 @@ func NewTensor[T Element](shape []int, data []T) (Tensor, error) {
 }
 
 // NewTensorBits returns a Float16 or BFloat16 tensor viewing raw 16-bit
-// patterns, as read from a file.
+// patterns, as read from a file; shape is as NewTensor's.
 func NewTensorBits(dtype DType, shape []int, data []uint16) (Tensor, error) {
 	if dtype != F16 && dtype != BF16 {
 		return Tensor{}, newError(ErrDType, "NewTensorBits needs float16 or bfloat16, not %v", dtype)
 	}
-	t := Tensor{dtype: dtype, shape: slices.Clone(shape), b16: data}
+	t := Tensor{dtype: dtype, shape: shapeOf(shape, len(data)), b16: data}
 	return t, t.check()
 }
 
 // TensorFromBytes returns a tensor viewing b, the little-endian elements
 // of dtype as .npy and .safetensors files hold them, sharing its memory.
-// b must hold exactly the shape's elements and start at an address
+// shape is as NewTensor's; b must hold exactly its elements and start at an address
 // aligned to the element size (a slice from make is, and so is a
 // memory-mapped file's data at an aligned offset). It fails on a
 // big-endian machine.
@@ -68,7 +73,7 @@ func TensorFromBytes(dtype DType, shape []int, b []byte) (Tensor, error) {
 	if len(b) > 0 && uintptr(unsafe.Pointer(unsafe.SliceData(b)))%uintptr(size) != 0 {
 		return Tensor{}, newError(ErrShape, "the bytes are not aligned to %v's %d-byte elements", dtype, size)
 	}
-	t := Tensor{dtype: dtype, shape: slices.Clone(shape)}
+	t := Tensor{dtype: dtype, shape: shapeOf(shape, len(b)/size)}
 	p := unsafe.Pointer(unsafe.SliceData(b))
 	switch dtype {
 	case F32:
@@ -79,6 +84,34 @@ func TensorFromBytes(dtype DType, shape []int, b []byte) (Tensor, error) {
 		t.b16 = unsafe.Slice((*uint16)(p), len(b)/2)
 	}
 	return t, t.check()
+}
+
+// String formats t as its dtype, its shape and its first elements (at most
+// eight, each the shortest decimal that reads back as the value): for
+// example "float32[2 3]{1, 2, 3, 4, 5, 6}", "bfloat16[4096 4096]{0.5,
+// -1, ... (16777216 elements)}". The zero Tensor is "Tensor{}".
+func (t Tensor) String() string {
+	if t.dtype == 0 {
+		return "Tensor{}"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v%v{", t.dtype, t.shape)
+	n := t.Len()
+	for i := range min(n, 8) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		bits := 32
+		if t.dtype == F64 {
+			bits = 64
+		}
+		b.WriteString(strconv.FormatFloat(t.Float64At(i), 'g', -1, bits))
+	}
+	if n > 8 {
+		fmt.Fprintf(&b, ", ... (%d elements)", n)
+	}
+	b.WriteString("}")
+	return b.String()
 }
 
 // Bytes returns t's elements as bytes in the machine's order
@@ -92,6 +125,14 @@ var littleEndian = func() bool {
 	x := uint16(1)
 	return *(*byte)(unsafe.Pointer(&x)) == 1
 }()
+
+// shapeOf returns a copy of shape, or the one dimension n for a nil shape.
+func shapeOf(shape []int, n int) []int {
+	if shape == nil {
+		return []int{n}
+	}
+	return append([]int{}, shape...)
+}
 
 // ZerosLike returns a new zero-filled tensor with t's dtype and shape.
 func ZerosLike(t Tensor) Tensor {

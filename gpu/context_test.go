@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -31,90 +30,6 @@ func openWith(t *testing.T, cfg Config) *Context {
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-// TestAgainstReference runs a few layouts and attribute sets through the
-// device and the CPU reference: the bits must match. The full
-// conformance suite runs through the qdq package's GPU engine.
-func TestAgainstReference(t *testing.T) {
-	c := openOrSkip(t)
-	r := rand.New(rand.NewPCG(5, 6))
-	layouts := []quant.Layout{{Outer: 1, Depth: 1, Inner: 1000}, {Outer: 1, Depth: 7, Inner: 333}, {Outer: 40, Depth: 3, Inner: 1}, {Outer: 5, Depth: 64, Inner: 17}, {Outer: 1, Depth: 1, Inner: 70001}, {Outer: 3, Depth: 2, Inner: 5}}
-	for _, l := range layouts {
-		n := l.Len()
-		src := make([]float32, n)
-		for i := range src {
-			src[i] = float32(r.NormFloat64() * 3)
-			if i%97 == 0 {
-				src[i] = float32(math.NaN())
-			}
-			if i%89 == 0 {
-				src[i] = float32(math.Copysign(0, -1))
-			}
-		}
-		for _, given := range []bool{false, true} {
-			for _, round := range []quant.RoundMode{quant.HalfToEven, quant.HalfUp} {
-				req := quant.Request[float32]{Layout: l, Params: quant.Params{Signed: true, NumBits: 4 + r.IntN(10), Round: round}}
-				if given {
-					req.Given = make([]quant.Bounds[float32], l.Depth)
-					for i := range req.Given {
-						req.Given[i] = quant.Bounds[float32]{Min: -2, Max: float32(1 + i%3)}
-					}
-				}
-				want := make([]float32, n)
-				wantQ, err := quant.Reference{}.Float32(context.Background(), want, src, req)
-				require.NoError(t, err)
-				got := make([]float32, n)
-				gotQ, err := c.Float32(context.Background(), got, src, req)
-				require.NoError(t, err)
-				require.Equal(t, wantQ, fixNaN(gotQ, wantQ), "layout %v", l)
-				for i := range want {
-					if want[i] != want[i] && got[i] != got[i] {
-						continue
-					}
-					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "layout %v given %t round %d element %d: input %v", l, given, round, i, src[i])
-				}
-				h16, b16 := make([]uint16, n), make([]uint16, n)
-				for i, x := range src {
-					h16[i], b16[i] = quant.Float32ToFloat16(x), quant.Float32ToBFloat16(x)
-				}
-				for _, k := range []struct {
-					name string
-					ref  func(context.Context, []uint16, []uint16, quant.Request[float32]) ([]quant.Quant[float32], error)
-					gpu  func(context.Context, []uint16, []uint16, quant.Request[float32]) ([]quant.Quant[float32], error)
-					in   []uint16
-				}{{"float16", quant.Reference{}.Float16, c.Float16, h16}, {"bfloat16", quant.Reference{}.BFloat16, c.BFloat16, b16}} {
-					want16, got16 := make([]uint16, n), make([]uint16, n)
-					_, err := k.ref(context.Background(), want16, k.in, req)
-					require.NoError(t, err)
-					_, err = k.gpu(context.Background(), got16, k.in, req)
-					require.NoError(t, err)
-					require.Equal(t, want16, got16, "%s layout %v given %t round %d", k.name, l, given, round)
-				}
-			}
-		}
-	}
-}
-
-// fixNaN makes NaN fields of got equal to want's so require.Equal can
-// compare the rest (any NaN matches any NaN).
-func fixNaN(got, want []quant.Quant[float32]) []quant.Quant[float32] {
-	out := append([]quant.Quant[float32](nil), got...)
-	for i := range out {
-		if i >= len(want) {
-			break
-		}
-		f := func(g *float32, w float32) {
-			if *g != *g && w != w {
-				*g = w
-			}
-		}
-		f(&out[i].Min, want[i].Min)
-		f(&out[i].Max, want[i].Max)
-		f(&out[i].Scale, want[i].Scale)
-		f(&out[i].Inv, want[i].Inv)
-	}
-	return out
 }
 
 func TestInexactCallsAreRefused(t *testing.T) {

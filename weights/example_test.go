@@ -25,7 +25,7 @@ func ExampleQuantizeFile() {
 	defer os.RemoveAll(dir)
 
 	opts := weights.Options{Options: qdq.DefaultOptions(), Include: []string{"layers.0.*"}}
-	opts.Axis, opts.NumBits = 0, 4
+	opts.PerChannel, opts.NumBits = true, 4
 	opts.OnTensor = func(t weights.TensorReport) error {
 		if t.Quantized {
 			fmt.Printf("%s %s %v: %d channels, SQNR %.1f dB\n", t.Name, t.DType, t.Shape, len(t.Channels), t.Error.SQNR())

@@ -532,9 +532,9 @@ func TestQuantizeFileHostileShapes(t *testing.T) {
 	e := engineFor(t, qdq.CPU)
 	given := qdq.DefaultOptions()
 	given.RangeGiven, given.InputMin, given.InputMax = true, []float64{-1}, []float64{1}
-	given.Axis = 0
+	given.PerChannel = true
 	perChannel := qdq.DefaultOptions()
-	perChannel.Axis = 0
+	perChannel.PerChannel = true
 	many := `{`
 	for i := range 4 {
 		if i > 0 {
@@ -553,8 +553,8 @@ func TestQuantizeFileHostileShapes(t *testing.T) {
 		{"2^40 empty channels, range given", `{"e":{"dtype":"F32","shape":[1099511627776,0],"data_offsets":[0,0]}}`, given, qdq.ErrShape, `tensor "e"`},
 		{"2^40 empty channels", `{"e":{"dtype":"F32","shape":[1099511627776,0],"data_offsets":[0,0]}}`, perChannel, qdq.ErrShape, `tensor "e"`},
 		{"4 x 2^24 empty channels", many, perChannel, qdq.ErrShape, `tensor "e1"`},
-		{"axis beyond the rank", `{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}}`, opts(func(o *qdq.Options) { o.Axis = 2 }), qdq.ErrAxis, `tensor "w"`},
-		{"axis -3 of rank 2", `{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}}`, opts(func(o *qdq.Options) { o.Axis = -3 }), qdq.ErrAxis, `tensor "w"`},
+		{"axis beyond the rank", `{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}}`, opts(func(o *qdq.Options) { o.PerChannel, o.Axis = true, 2 }), qdq.ErrAxis, `tensor "w"`},
+		{"axis -3 of rank 2", `{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}}`, opts(func(o *qdq.Options) { o.PerChannel, o.Axis = true, -3 }), qdq.ErrAxis, `tensor "w"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -209,11 +209,13 @@ func TestQuantizeFile(t *testing.T) {
 			[]string{"embed.weight", "layers.0.attn.weight", "layers.0.mlp.weight", "layers.1.proj.weight", "layers.1.empty", "layers.1.special", "head.weight"}},
 		{"all", weights.Options{Options: qdq.DefaultOptions(), All: true},
 			[]string{"embed.weight", "layers.0.attn.weight", "layers.0.attn.bias", "layers.0.mlp.weight", "layers.0.norm", "layers.1.proj.weight", "layers.1.scale", "layers.1.empty", "layers.1.special", "head.weight"}},
-		{"axis 0, include, exclude", weights.Options{Options: opts(func(o *qdq.Options) { o.Axis = 0 }), Include: []string{"layers.*", "head.*"}, Exclude: []string{"*.mlp.*"}},
+		{"axis 0, include, exclude", weights.Options{Options: opts(func(o *qdq.Options) { o.PerChannel, o.Axis = true, 0 }), Include: []string{"layers.*", "head.*"}, Exclude: []string{"*.mlp.*"}},
 			[]string{"layers.0.attn.weight", "layers.1.proj.weight", "layers.1.empty", "layers.1.special", "head.weight"}},
-		{"axis -2, 4 bits unsigned, half up", weights.Options{Options: opts(func(o *qdq.Options) { o.Axis, o.NumBits, o.SignedInput, o.RoundMode = -2, 4, false, qdq.HalfUp })},
+		{"axis -2, 4 bits unsigned, half up", weights.Options{Options: opts(func(o *qdq.Options) {
+			o.PerChannel, o.Axis, o.NumBits, o.Unsigned, o.RoundMode = true, -2, 4, true, qdq.HalfUp
+		})},
 			[]string{"embed.weight", "layers.0.attn.weight", "layers.0.mlp.weight", "layers.1.proj.weight", "layers.1.empty", "layers.1.special", "head.weight"}},
-		{"range given, per channel", weights.Options{Options: opts(func(o *qdq.Options) { *o = given; o.Axis = -2 })},
+		{"range given, per channel", weights.Options{Options: opts(func(o *qdq.Options) { *o = given; o.PerChannel, o.Axis = true, -2 })},
 			[]string{"embed.weight", "layers.0.attn.weight", "layers.0.mlp.weight", "layers.1.proj.weight", "layers.1.empty", "layers.1.special", "head.weight"}},
 		{"range given, per tensor", weights.Options{Options: given, Include: []string{"head.*"}},
 			[]string{"head.weight"}},
@@ -318,7 +320,7 @@ func TestQuantizeFileBoundedMemory(t *testing.T) {
 	tensors = nil // nothing the size of the file stays live while measuring
 	e := engineFor(t, qdq.CPU)
 	for _, axis := range []int{-1, 0, 1} {
-		fo := weights.Options{Options: opts(func(o *qdq.Options) { o.Axis = axis }), MemoryLimit: 2 << 20}
+		fo := weights.Options{Options: opts(func(o *qdq.Options) { o.PerChannel, o.Axis = axis != -1, axis }), MemoryLimit: 2 << 20}
 		chans := collect(&fo)
 		var (
 			rep *weights.Report

@@ -36,7 +36,7 @@ func FuzzQuantizeFile(f *testing.F) {
 			t.Fatal(err)
 		}
 		fo := weights.Options{Options: qdq.DefaultOptions(), All: mode&1 != 0, MemoryLimit: int64(mode>>4) << 12}
-		fo.Axis = int(mode>>1&3) - 2 // -2, -1, 0, 1
+		fo.PerChannel, fo.Axis = mode>>1&3 != 1, int(mode>>1&3)-2 // -2, per tensor, 0, 1
 		rep, err := weights.QuantizeFile(context.Background(), engine, dst, src, fo)
 		left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp"))
 		if len(left) > 0 {

@@ -1,6 +1,7 @@
 package weights
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
 
@@ -17,13 +18,13 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	jr := jsonReport{
 		Input: r.Input, Output: r.Output,
 		Options: jsonOptions{
-			NumBits: o.NumBits, SignedInput: o.SignedInput, NarrowRange: o.NarrowRange,
-			RoundMode: o.RoundMode.String(), Axis: o.Axis, RangeGiven: o.RangeGiven,
+			NumBits: cmp.Or(o.NumBits, 8), SignedInput: !o.Unsigned, NarrowRange: o.NarrowRange,
+			RoundMode: o.RoundMode.String(), Axis: tfAxis(o), RangeGiven: o.RangeGiven,
 			All: r.Options.All, Include: r.Options.Include, Exclude: r.Options.Exclude,
 		},
 		Backend: r.Backend.String(), Device: r.Device, Kernels: r.Kernels,
 		Seconds: r.Duration.Seconds(), Bytes: r.Bytes, Quantized: r.Quantized,
-		Total: errorsJSON(r.Total),
+		Total: r.Total,
 	}
 	if o.RangeGiven && len(o.InputMin) == 1 && len(o.InputMax) == 1 {
 		jr.Options.InputMin, jr.Options.InputMax = num(o.InputMin[0]), num(o.InputMax[0])
@@ -45,9 +46,9 @@ func tensorJSON(t TensorReport) jsonTensorRep {
 	if !t.Quantized {
 		return jt
 	}
-	axis := t.Options.Axis
+	axis := tfAxis(t.Options)
 	s := t.Summary
-	errs := errorsJSON(t.Error)
+	errs := t.Error
 	jt.Axis, jt.Backend, jt.Fallback, jt.Errors = &axis, t.Backend.String(), t.Fallback, &errs
 	jt.Channels = &s.Channels
 	jt.Range = []*float64{num(s.Min), num(s.Max)}
@@ -72,7 +73,7 @@ type jsonReport struct {
 	Seconds   float64         `json:"seconds"`
 	Bytes     int64           `json:"bytes"`
 	Quantized int             `json:"quantized"`
-	Total     jsonErrors      `json:"total"`
+	Total     qdq.ErrorStats  `json:"total"`
 	Tensors   []jsonTensorRep `json:"tensors"`
 }
 
@@ -90,33 +91,20 @@ type jsonOptions struct {
 	Exclude     []string `json:"exclude,omitempty"`
 }
 
-// jsonErrors are error statistics; non-finite figures are null (an SQNR
-// is null when the output is exact or nothing was compared: see exact).
-// lost_outputs counts finite inputs whose output is NaN or infinite.
-type jsonErrors struct {
-	SQNR      *float64 `json:"sqnr_db"`
-	Exact     bool     `json:"exact"`
-	MaxAbs    *float64 `json:"max_abs_error"`
-	MeanAbs   *float64 `json:"mean_abs_error"`
-	Elements  int64    `json:"elements"`
-	NonFinite int64    `json:"non_finite_inputs"`
-	Lost      int64    `json:"lost_outputs"`
-}
-
 type jsonTensorRep struct {
-	Name       string        `json:"name"`
-	DType      string        `json:"dtype"`
-	Shape      []int         `json:"shape"`
-	Quantized  bool          `json:"quantized"`
-	Bytes      int64         `json:"bytes"`
-	Axis       *int          `json:"axis,omitempty"`
-	Backend    string        `json:"backend,omitempty"`
-	Fallback   string        `json:"fallback,omitempty"`
-	Range      []*float64    `json:"range,omitempty"`
-	Scale      []*float64    `json:"scale,omitempty"`
-	Errors     *jsonErrors   `json:"errors,omitempty"`
-	Channels   *int          `json:"channel_count,omitempty"`
-	PerChannel []jsonChannel `json:"channels,omitempty"`
+	Name       string          `json:"name"`
+	DType      string          `json:"dtype"`
+	Shape      []int           `json:"shape"`
+	Quantized  bool            `json:"quantized"`
+	Bytes      int64           `json:"bytes"`
+	Axis       *int            `json:"axis,omitempty"`
+	Backend    string          `json:"backend,omitempty"`
+	Fallback   string          `json:"fallback,omitempty"`
+	Range      []*float64      `json:"range,omitempty"`
+	Scale      []*float64      `json:"scale,omitempty"`
+	Errors     *qdq.ErrorStats `json:"errors,omitempty"`
+	Channels   *int            `json:"channel_count,omitempty"`
+	PerChannel []jsonChannel   `json:"channels,omitempty"`
 }
 
 type jsonChannel struct {
@@ -126,19 +114,19 @@ type jsonChannel struct {
 	InverseScale *float64 `json:"inverse_scale"`
 }
 
+// tfAxis returns TensorFlow's axis attribute for o: -1 for one range per
+// tensor, else the channel axis.
+func tfAxis(o qdq.Options) int {
+	if !o.PerChannel {
+		return -1
+	}
+	return o.Axis
+}
+
 // num returns x, or nil (JSON null) when it is not finite.
 func num(x float64) *float64 {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return nil
 	}
 	return &x
-}
-
-// errorsJSON is the JSON form of error statistics.
-func errorsJSON(s qdq.ErrorStats) jsonErrors {
-	return jsonErrors{
-		SQNR: num(s.SQNR()), Exact: s.Elements > 0 && s.Noise == 0,
-		MaxAbs: num(s.MaxAbs), MeanAbs: num(s.MeanAbs()),
-		Elements: s.Elements, NonFinite: s.NonFinite, Lost: s.Lost,
-	}
 }

@@ -9,10 +9,11 @@ import (
 
 // Options configure QuantizeFile.
 type Options struct {
-	// Options apply to every selected tensor. Axis -1 means one range
-	// per tensor; an Axis below -1 counts from the end, so -2 is each
-	// tensor's second to last axis. With RangeGiven, InputMin and
-	// InputMax hold one value each, applied to every channel.
+	// Options apply to every selected tensor. With PerChannel, a negative
+	// Axis counts from each tensor's end, so -2 is the second to last
+	// axis (the output channels of a [out, in] weight or an
+	// [..., out, in] stack). With RangeGiven, InputMin and InputMax hold
+	// one value each, applied to every channel.
 	qdq.Options
 	// All selects floating tensors of rank 0 and 1 too (biases, norms);
 	// by default only those of rank 2 and more are fake-quantized.
@@ -23,9 +24,8 @@ type Options struct {
 	// but '/', '?' one character, [...] a class.
 	Include, Exclude []string
 	// OptionsFor, when not nil, decides for each floating tensor that All,
-	// Include and Exclude select: it returns the options to run it with
-	// (used as they are: an Axis below -1 and a one-value given range are
-	// not resolved) and false to copy the tensor unchanged. Every
+	// Include and Exclude select: it returns the options to run it with,
+	// in place of Options, and false to copy the tensor unchanged. Every
 	// tensor's options are checked before anything is written.
 	OptionsFor func(name string, shape []int) (qdq.Options, bool)
 	// MemoryLimit caps the bytes of tensor data held in memory at once
@@ -59,7 +59,8 @@ type TensorReport struct {
 	// Quantized is false for a tensor copied through unchanged; the
 	// fields below are then zero.
 	Quantized bool
-	// Options are the options the tensor ran with, its axis resolved.
+	// Options are the options the tensor ran with, a negative channel
+	// axis resolved from the front.
 	Options qdq.Options
 	// Backend is where the tensor ran; Fallback says why a GPU engine ran
 	// it on the CPU.

@@ -46,7 +46,7 @@ func (r *run) buffer(seg *segment, n int64) []byte {
 func tensors(j *job, l quant.Layout, dst, src []byte) (out, in qdq.Tensor, o qdq.Options, err error) {
 	o = j.opts
 	shape := []int{l.Outer, l.Depth, l.Inner}
-	if o.Axis >= 0 {
+	if o.PerChannel {
 		o.Axis = 1
 	} else {
 		shape = []int{l.Len()}
@@ -156,11 +156,19 @@ func (r *run) runPiece(ctx context.Context, seg *segment, p quant.Piece, dst, sr
 // (o with its axis set for the piece's layout): the piece's channels'
 // given ranges.
 func pieceOptions(o, opts qdq.Options, p quant.Piece) qdq.Options {
-	if opts.RangeGiven && opts.Axis >= 0 {
-		d := p.Layout.Depth
-		o.InputMin, o.InputMax = opts.InputMin[p.Channel:p.Channel+d], opts.InputMax[p.Channel:p.Channel+d]
+	if opts.RangeGiven && opts.PerChannel {
+		o.InputMin, o.InputMax = channels(opts.InputMin, p), channels(opts.InputMax, p)
 	}
 	return o
+}
+
+// channels returns the values of piece p's channels, or the one value
+// that applies to every channel.
+func channels(vals []float64, p quant.Piece) []float64 {
+	if len(vals) == 1 {
+		return vals
+	}
+	return vals[p.Channel : p.Channel+p.Layout.Depth]
 }
 
 // partElems is the size of the parts runParts gives each worker: small
@@ -274,7 +282,7 @@ func (r *run) foldRanges(ctx context.Context, j *job, p quant.Piece, src []byte,
 	if err != nil {
 		return err
 	}
-	got, err := r.e.Ranges(ctx, in, o.Axis)
+	got, err := r.e.Ranges(ctx, in, o)
 	if err != nil {
 		return err
 	}

@@ -36,49 +36,46 @@ func plan(hdr *safetensors.File, opts Options) ([]*job, error) {
 		if !ok || !selected(t, opts) {
 			continue
 		}
-		o, ok, err := tensorOptions(t, opts)
-		if err != nil {
-			return nil, err
-		}
+		o, ok := tensorOptions(t, opts)
 		if !ok {
 			continue
 		}
-		if n := empty(t, o.Axis); n > 0 {
+		axis := -1
+		if o.PerChannel {
+			axis = o.Axis
+		}
+		if n := empty(t, axis); n > 0 {
 			// An empty tensor may claim any number of channels, each with
 			// its parameters: bound them over the whole file.
 			if emptyChannels += n; emptyChannels > maxEmptyChannels {
-				return nil, &qdq.Error{Kind: qdq.ErrShape, Msg: fmt.Sprintf("tensor %q: the empty tensors' axis %d holds more than the %d channels whose results can be reported", t.Name, o.Axis, maxEmptyChannels)}
+				return nil, &qdq.Error{Kind: qdq.ErrShape, Msg: fmt.Sprintf("tensor %q: the empty tensors' axis %d holds more than the %d channels whose results can be reported", t.Name, axis, maxEmptyChannels)}
 			}
 		}
 		if opts.OptionsFor == nil {
-			o = broadcast(o, t.Shape)
+
 		}
 		if err := o.Check(dtype, t.Shape); err != nil {
 			return nil, about(fmt.Sprintf("tensor %q", t.Name), err)
 		}
 		j.dtype, j.quant, j.opts = dtype, true, o
-		j.layout = quant.LayoutOf(t.Shape, o.Axis)
+		j.layout = quant.LayoutOf(t.Shape, axis)
 		j.report.Quantized, j.report.Options = true, o
 	}
 	return jobs, nil
 }
 
-// tensorOptions returns the options tensor t runs with: opts.OptionsFor's,
-// or opts.Options with a negative axis counted from the end.
-func tensorOptions(t safetensors.Tensor, opts Options) (qdq.Options, bool, error) {
+// tensorOptions returns the options tensor t runs with, opts.OptionsFor's
+// or opts.Options, with a negative channel axis in range resolved from the
+// front (as the report shows it).
+func tensorOptions(t safetensors.Tensor, opts Options) (qdq.Options, bool) {
+	o, ok := opts.Options, true
 	if opts.OptionsFor != nil {
-		o, ok := opts.OptionsFor(t.Name, slices.Clone(t.Shape))
-		return o, ok, nil
+		o, ok = opts.OptionsFor(t.Name, slices.Clone(t.Shape))
 	}
-	o := opts.Options
-	rank := len(t.Shape)
-	if opts.Axis < -1 {
-		o.Axis = rank + opts.Axis
-		if o.Axis < 0 {
-			return o, false, &qdq.Error{Kind: qdq.ErrAxis, Msg: fmt.Sprintf("tensor %q: axis %d: the tensor has rank %d", t.Name, opts.Axis, rank)}
-		}
+	if rank := len(t.Shape); o.PerChannel && o.Axis < 0 && o.Axis >= -rank {
+		o.Axis += rank
 	}
-	return o, true, nil
+	return o, ok
 }
 
 // maxEmptyChannels bounds the channels of the empty tensors of one file.
@@ -91,16 +88,6 @@ func empty(t safetensors.Tensor, axis int) int {
 		return 0
 	}
 	return t.Shape[axis]
-}
-
-// broadcast repeats a one-value given range for every channel along
-// o.Axis, once the channel count is known to be reasonable.
-func broadcast(o qdq.Options, shape []int) qdq.Options {
-	if o.RangeGiven && o.Axis >= 0 && o.Axis < len(shape) && len(o.InputMin) == 1 && len(o.InputMax) == 1 {
-		o.InputMin = slices.Repeat(o.InputMin, shape[o.Axis])
-		o.InputMax = slices.Repeat(o.InputMax, shape[o.Axis])
-	}
-	return o
 }
 
 // selected reports whether opts select the floating tensor t.

@@ -100,7 +100,7 @@ func checkOptions(opts Options) error {
 	}
 	// The attributes themselves, on a stand-in tensor.
 	o := opts.Options
-	o.Axis = -1
+	o.PerChannel = false
 	return o.Check(qdq.F32, nil)
 }
 

@@ -326,7 +326,7 @@ func benchOptions(mode string, in qdq.Tensor) qdq.Options {
 	o := qdq.DefaultOptions()
 	depth := 1
 	if strings.HasPrefix(mode, "channel") {
-		o.Axis, depth = 0, 4096
+		o.PerChannel, depth = true, 4096
 	}
 	if strings.HasSuffix(mode, "given") {
 		o.RangeGiven = true

@@ -58,16 +58,16 @@ func TestRunMatchesLibrary(t *testing.T) {
 	}{
 		{"defaults", nil, []int{8}, qdq.DefaultOptions()},
 		{"4 bits half up narrow", []string{"-bits", "4", "-round", "HALF_UP", "-narrow"}, []int{2, 4},
-			qdq.Options{SignedInput: true, NumBits: 4, RoundMode: qdq.HalfUp, NarrowRange: true, Axis: -1}},
-		{"unsigned", []string{"-signed=false"}, []int{8}, qdq.Options{NumBits: 8, Axis: -1}},
-		{"per channel", []string{"-axis", "1"}, []int{2, 4}, qdq.Options{SignedInput: true, NumBits: 8, Axis: 1}},
+			qdq.Options{NumBits: 4, RoundMode: qdq.HalfUp, NarrowRange: true}},
+		{"unsigned", []string{"-signed=false"}, []int{8}, qdq.Options{Unsigned: true}},
+		{"per channel", []string{"-axis", "1"}, []int{2, 4}, qdq.Options{PerChannel: true, Axis: 1}},
 		{"given, float32 parse", []string{"-range-given", "-min", "-0.1", "-max", "0x1.8p-3"}, []int{8},
-			qdq.Options{SignedInput: true, NumBits: 8, Axis: -1, RangeGiven: true,
+			qdq.Options{RangeGiven: true,
 				InputMin: []float64{float64(float32(-0.1))}, InputMax: []float64{0.1875}}},
 		{"given broadcast per channel", []string{"-axis", "0", "-range-given", "-min", "-1", "-max", "1"}, []int{2, 4},
-			qdq.Options{SignedInput: true, NumBits: 8, Axis: 0, RangeGiven: true, InputMin: []float64{-1, -1}, InputMax: []float64{1, 1}}},
+			qdq.Options{PerChannel: true, RangeGiven: true, InputMin: []float64{-1}, InputMax: []float64{1}}},
 		{"given list", []string{"-axis", "0", "-range-given", "-min", "-1,-2", "-max", "1,3"}, []int{2, 4},
-			qdq.Options{SignedInput: true, NumBits: 8, Axis: 0, RangeGiven: true, InputMin: []float64{-1, -2}, InputMax: []float64{1, 3}}},
+			qdq.Options{PerChannel: true, RangeGiven: true, InputMin: []float64{-1, -2}, InputMax: []float64{1, 3}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -129,7 +129,7 @@ func TestRunErrorsLeaveOutputAlone(t *testing.T) {
 		{"bits", []string{"-bits", "0", in}, "num_bits is out of range: 0 with signed_input_ true"},
 		{"bits unsigned", []string{"-bits", "63", "-signed=false", in}, "num_bits is out of range: 63 with signed_input_ false"},
 		{"round", []string{"-round", "UP", in}, "Round mode string must be 'HALF_UP' or 'HALF_TO_EVEN', is 'UP'"},
-		{"axis", []string{"-axis", "-2", in}, "Axis must be at least -1. Found -2"},
+		{"axis", []string{"-axis", "-3", in}, "axis -3: the tensor has rank 2"},
 		{"axis rank", []string{"-axis", "2", in}, "Shape must be at least rank 3 but is rank 2"},
 		{"inverted", []string{"-range-given", "-min", "1", "-max", "0", in}, "Invalid range: input_min 1 > input_max 0"},
 		{"channels", []string{"-axis", "1", "-range-given", "-min", "0,0", "-max", "1,1", in}, "input_min_tensor has incorrect size, was 2 expected 3"},

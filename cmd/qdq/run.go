@@ -49,18 +49,28 @@ func (l *stringList) Set(s string) error {
 	return nil
 }
 
+// options returns the operation's options the flags give (the given
+// range aside): -axis -1 is one range per tensor, any other axis is per
+// channel, counted from the end when negative.
+func (f *runFlags) options(round qdq.RoundMode) qdq.Options {
+	return qdq.Options{
+		Unsigned: !f.signed, NumBits: f.bits, RangeGiven: f.rangeGiven, RoundMode: round,
+		NarrowRange: f.narrow, PerChannel: f.axis != -1, Axis: f.axis,
+	}
+}
+
 func newRunFlags(out io.Writer) *runFlags {
 	f := &runFlags{fs: flag.NewFlagSet("run", flag.ContinueOnError)}
 	fs := f.fs
-	d := qdq.DefaultOptions()
-	fs.IntVar(&f.bits, "bits", d.NumBits, "num_bits: 1..61 signed, 1..62 unsigned")
-	fs.BoolVar(&f.signed, "signed", d.SignedInput, "signed_input (-signed=false for unsigned)")
+	var d qdq.Options // TensorFlow's defaults
+	fs.IntVar(&f.bits, "bits", 8, "num_bits: 1..61 signed, 1..62 unsigned")
+	fs.BoolVar(&f.signed, "signed", true, "signed_input (-signed=false for unsigned)")
 	fs.BoolVar(&f.rangeGiven, "range-given", false, "use -min/-max instead of the data's range")
 	fs.StringVar(&f.min, "min", "", "given input_min: one number, or a comma-separated list (one per channel)")
 	fs.StringVar(&f.max, "max", "", "given input_max: one number, or a comma-separated list (one per channel)")
 	fs.StringVar(&f.round, "round", d.RoundMode.String(), "round_mode: HALF_TO_EVEN or HALF_UP")
 	fs.BoolVar(&f.narrow, "narrow", false, "narrow_range")
-	fs.IntVar(&f.axis, "axis", d.Axis, "channel axis; -1 for one range over the whole tensor (files: -2 is the second to last axis, and so on)")
+	fs.IntVar(&f.axis, "axis", -1, "channel axis; -1 for one range over the whole tensor; -2 is the second to last axis, and so on")
 	fs.StringVar(&f.backend, "backend", "auto", "auto, cpu or gpu")
 	fs.StringVar(&f.dtype, "dtype", "", "bfloat16: read a '<u2' or '|V2' array as bfloat16 bits and write it back likewise")
 	fs.BoolVar(&f.verbose, "v", false, "print what was done to stderr (.npy)")
@@ -186,6 +196,10 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	if f.rangeGiven && (f.min == "" || f.max == "") {
 		return badUsage("-range-given needs both -min and -max")
 	}
+	if f.bits == 0 {
+		// num_bits 0 is not the library's "default": the flag is num_bits.
+		return usageError{&qdq.Error{Kind: qdq.ErrNumBits, Msg: fmt.Sprintf("num_bits is out of range: 0 with signed_input_ %t", f.signed)}}
+	}
 	if f.dtype != "" && f.dtype != "bfloat16" {
 		return badUsage("-dtype %q: only bfloat16 can be chosen (other dtypes come from the file)", f.dtype)
 	}
@@ -204,19 +218,12 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		return usageError{err}
 	}
 	defer dst.Abort()
-	opts := qdq.Options{
-		SignedInput: f.signed, NumBits: f.bits, RangeGiven: f.rangeGiven,
-		RoundMode: round, NarrowRange: f.narrow, Axis: f.axis,
-	}
+	opts := f.options(round)
 	if f.rangeGiven {
-		depth := 1
-		if f.axis >= 0 && f.axis < in.Rank() {
-			depth = in.Shape()[f.axis]
-		}
-		if opts.InputMin, err = parseRange("-min", f.min, in.DType(), f.axis, depth); err != nil {
+		if opts.InputMin, err = parseRange("-min", f.min, in.DType()); err != nil {
 			return err
 		}
-		if opts.InputMax, err = parseRange("-max", f.max, in.DType(), f.axis, depth); err != nil {
+		if opts.InputMax, err = parseRange("-max", f.max, in.DType()); err != nil {
 			return err
 		}
 	}
@@ -299,9 +306,8 @@ func readTensor(path string, bfloat16 bool) (qdq.Tensor, *npy.Array, error) {
 // parseRange parses a -min or -max value: one number or a comma-separated
 // list, at the tensor's precision. A float32 tensor parses each number
 // straight to float32; float16 and bfloat16 parse to float64, which the
-// engine rounds once to the type. With axis >= 0 one number applies to
-// every channel.
-func parseRange(name, s string, dtype qdq.DType, axis, depth int) ([]float64, error) {
+// engine rounds once to the type. One number applies to every channel.
+func parseRange(name, s string, dtype qdq.DType) ([]float64, error) {
 	bits := 64
 	if dtype == qdq.F32 {
 		bits = 32
@@ -324,13 +330,6 @@ func parseRange(name, s string, dtype qdq.DType, axis, depth int) ([]float64, er
 			return nil, badUsage("%s: %s overflows %v", name, p, dtype)
 		}
 		vals[i] = v
-	}
-	if axis >= 0 && len(vals) == 1 {
-		one := vals[0]
-		vals = make([]float64, depth)
-		for i := range vals {
-			vals[i] = one
-		}
 	}
 	return vals, nil
 }
@@ -357,15 +356,19 @@ func writeTensor(ctx context.Context, dst *atomicfile.File, descr string, t qdq.
 func summarize(w io.Writer, inPath, outPath string, in, out qdq.Tensor, o qdq.Options, res qdq.Result, e *qdq.Engine) {
 	fmt.Fprintf(w, "qdq: %s %v %v -> %s\n", inPath, in.DType(), in.Shape(), outPath)
 	sign := "signed"
-	if !o.SignedInput {
+	if o.Unsigned {
 		sign = "unsigned"
+	}
+	axis := -1
+	if o.PerChannel {
+		axis = o.Axis
 	}
 	where := e.Kernels()
 	if res.Backend == qdq.GPU {
 		where = e.Device()
 	}
 	fmt.Fprintf(w, "qdq: %d-bit %s, %v, narrow=%t, axis %d, range given=%t, backend %s (%s)\n",
-		o.NumBits, sign, o.RoundMode, o.NarrowRange, o.Axis, o.RangeGiven, res.Backend, where)
+		o.NumBits, sign, o.RoundMode, o.NarrowRange, axis, o.RangeGiven, res.Backend, where)
 	if res.Fallback != "" {
 		fmt.Fprintf(w, "qdq: ran on the CPU: %s\n", res.Fallback)
 	}

@@ -31,11 +31,8 @@ func isWeightFile(path string) bool {
 // runWeightFile runs "qdq run" on a .safetensors file.
 func runWeightFile(f *runFlags, backend qdq.Backend, round qdq.RoundMode, inPath, outPath string, stdout, stderr io.Writer) error {
 	fo := weights.Options{
-		Options: qdq.Options{
-			SignedInput: f.signed, NumBits: f.bits, RangeGiven: f.rangeGiven,
-			RoundMode: round, NarrowRange: f.narrow, Axis: f.axis,
-		},
-		All: f.all, Include: f.include, Exclude: f.exclude,
+		Options: f.options(round),
+		All:     f.all, Include: f.include, Exclude: f.exclude,
 	}
 	if f.rangeGiven {
 		lo, err := parseBound("-min", f.min)
@@ -197,7 +194,7 @@ func printReport(w io.Writer, rep *weights.Report, e *qdq.Engine) {
 		}
 		s := t.Summary
 		axis := "tensor"
-		if t.Options.Axis >= 0 {
+		if t.Options.PerChannel {
 			axis = strconv.Itoa(t.Options.Axis)
 		}
 		scale := g(s.ScaleMin)

@@ -1,10 +1,9 @@
-// Package qdqtest is the conformance suite every qdq backend runs, in the
-// style of gonum's testblas: the same tables, bit for bit, whatever the
-// implementation (the CPU reference, the CPU fast path, a GPU).
-//
-// It holds TensorFlow's own test vectors, hand-made tables for every row of
-// the definition's decision and error tables, rounding traps, and
-// randomised comparisons with the reference implementation.
+// Package qdqtest holds the helpers of the tests that run through the
+// public API: tensors from values, bit-exact comparison, calls with guard
+// elements around the output, the reference engine, and TensorFlow's own
+// test vectors run end to end, errors included. The conformance suite of
+// the backends themselves is internal/quanttest, which the cpu and gpu
+// packages run.
 package qdqtest
 
 import (
@@ -20,18 +19,6 @@ import (
 
 // Runner runs one call on the backend under test, writing into out.
 type Runner func(ctx context.Context, out, in qdq.Tensor, opts qdq.Options) (qdq.Result, error)
-
-// Run runs the whole suite against run.
-func Run(t *testing.T, run Runner) {
-	t.Run("TensorFlow", func(t *testing.T) { TensorFlowVectors(t, run) })
-	t.Run("WorkedExamples", func(t *testing.T) { WorkedExamples(t, run) })
-	t.Run("Decisions", func(t *testing.T) { Decisions(t, run) })
-	t.Run("Errors", func(t *testing.T) { Errors(t, run) })
-	t.Run("Rounding", func(t *testing.T) { Rounding(t, run) })
-	t.Run("NumBits", func(t *testing.T) { NumBits(t, run) })
-	t.Run("HalfPrecision", func(t *testing.T) { HalfPrecision(t, run) })
-	t.Run("Random", func(t *testing.T) { Random(t, run) })
-}
 
 // DTypes lists every dtype.
 var DTypes = []qdq.DType{qdq.F32, qdq.F64, qdq.F16, qdq.BF16}

@@ -156,11 +156,15 @@ func TensorFlowVectors(t *testing.T, run Runner) {
 func tfRun(t *testing.T, run Runner, c *tfCase, name string) {
 	dtype, err := qdq.ParseDType(name)
 	require.NoError(t, err)
+	// TensorFlow's axis -1 is one range per tensor; any other axis is
+	// per channel, counted from the front (an axis below -1 is out of
+	// range for any rank TensorFlow's tests use).
 	opts := qdq.Options{
-		SignedInput: c.Attrs.SignedInput,
+		Unsigned:    !c.Attrs.SignedInput,
 		NumBits:     *c.Attrs.NumBits,
 		RangeGiven:  c.Attrs.RangeGiven,
 		NarrowRange: c.Attrs.NarrowRange,
+		PerChannel:  c.Attrs.Axis != -1,
 		Axis:        int(max(min(c.Attrs.Axis, math.MaxInt32), math.MinInt32)),
 	}
 	opts.RoundMode, err = qdq.ParseRoundMode(c.Attrs.RoundMode)
