@@ -182,31 +182,42 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	if !inFile && (f.all || len(f.include) > 0 || len(f.exclude) > 0 || f.mem != "" || f.quiet || f.report != "") {
 		return badUsage("-all, -include, -exclude, -mem, -q and -report apply to .safetensors files only")
 	}
-	backend, err := qdq.ParseBackend(f.backend)
+	backend, round, err := f.check()
 	if err != nil {
-		return usageError{err}
-	}
-	round, err := qdq.ParseRoundMode(f.round)
-	if err != nil {
-		return usageError{err}
-	}
-	if !f.rangeGiven && (f.min != "" || f.max != "") {
-		return badUsage("-min and -max need -range-given")
-	}
-	if f.rangeGiven && (f.min == "" || f.max == "") {
-		return badUsage("-range-given needs both -min and -max")
-	}
-	if f.bits == 0 {
-		// num_bits 0 is not the library's "default": the flag is num_bits.
-		return usageError{&qdq.Error{Kind: qdq.ErrNumBits, Msg: fmt.Sprintf("num_bits is out of range: 0 with signed_input_ %t", f.signed)}}
-	}
-	if f.dtype != "" && f.dtype != "bfloat16" {
-		return badUsage("-dtype %q: only bfloat16 can be chosen (other dtypes come from the file)", f.dtype)
+		return err
 	}
 	if inFile {
 		return runWeightFile(f, backend, round, inPath, outPath, stdout, stderr)
 	}
+	return runNpy(f, backend, round, inPath, outPath, stderr)
+}
 
+// check validates the flags that do not depend on the files and returns
+// the backend and the round mode they name.
+func (f *runFlags) check() (qdq.Backend, qdq.RoundMode, error) {
+	backend, err := qdq.ParseBackend(f.backend)
+	if err != nil {
+		return backend, 0, usageError{err}
+	}
+	round, err := qdq.ParseRoundMode(f.round)
+	switch {
+	case err != nil:
+		return backend, round, usageError{err}
+	case !f.rangeGiven && (f.min != "" || f.max != ""):
+		return backend, round, badUsage("-min and -max need -range-given")
+	case f.rangeGiven && (f.min == "" || f.max == ""):
+		return backend, round, badUsage("-range-given needs both -min and -max")
+	case f.bits == 0:
+		// num_bits 0 is not the library's "default": the flag is num_bits.
+		return backend, round, usageError{&qdq.Error{Kind: qdq.ErrNumBits, Msg: fmt.Sprintf("num_bits is out of range: 0 with signed_input_ %t", f.signed)}}
+	case f.dtype != "" && f.dtype != "bfloat16":
+		return backend, round, badUsage("-dtype %q: only bfloat16 can be chosen (other dtypes come from the file)", f.dtype)
+	}
+	return backend, round, nil
+}
+
+// runNpy runs "qdq run" on a .npy file.
+func runNpy(f *runFlags, backend qdq.Backend, round qdq.RoundMode, inPath, outPath string, stderr io.Writer) error {
 	in, arr, err := readTensor(inPath, f.dtype == "bfloat16")
 	if err != nil {
 		return err
@@ -227,7 +238,6 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-
 	engine, err := qdq.NewEngine(qdq.Config{Backend: backend})
 	if err != nil {
 		return usageError{err}

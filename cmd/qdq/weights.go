@@ -30,34 +30,9 @@ func isWeightFile(path string) bool {
 
 // runWeightFile runs "qdq run" on a .safetensors file.
 func runWeightFile(f *runFlags, backend qdq.Backend, round qdq.RoundMode, inPath, outPath string, stdout, stderr io.Writer) error {
-	fo := weights.Options{
-		Options: f.options(round),
-		All:     f.all, Include: f.include, Exclude: f.exclude,
-	}
-	if f.rangeGiven {
-		lo, err := parseBound("-min", f.min)
-		if err != nil {
-			return err
-		}
-		hi, err := parseBound("-max", f.max)
-		if err != nil {
-			return err
-		}
-		fo.InputMin, fo.InputMax = []float64{lo}, []float64{hi}
-	}
-	if f.mem != "" {
-		n, err := parseBytes(f.mem)
-		if err != nil {
-			return badUsage("-mem: %v", err)
-		}
-		fo.MemoryLimit = n
-	}
-	if f.report != "" {
-		for _, p := range []string{inPath, outPath} {
-			if samePath(f.report, p) {
-				return badUsage("-report %s: is also IN or OUT", f.report)
-			}
-		}
+	fo, err := f.fileOptions(round, inPath, outPath)
+	if err != nil {
+		return err
 	}
 	engine, err := qdq.NewEngine(qdq.Config{Backend: backend})
 	if err != nil {
@@ -69,22 +44,7 @@ func runWeightFile(f *runFlags, backend qdq.Backend, round qdq.RoundMode, inPath
 	defer stop()
 	var bar *progressbar.ProgressBar
 	if file, ok := stderr.(*os.File); ok && !f.quiet && term.IsTerminal(int(file.Fd())) {
-		fo.Progress = func(p weights.Progress) {
-			if bar == nil {
-				bar = progressbar.NewOptions64(p.TotalBytes,
-					progressbar.OptionSetWriter(stderr),
-					progressbar.OptionShowBytes(true),
-					progressbar.OptionShowCount(),
-					progressbar.OptionSetWidth(30),
-					progressbar.OptionThrottle(100*time.Millisecond),
-					progressbar.OptionShowElapsedTimeOnFinish(),
-					progressbar.OptionSetPredictTime(true),
-					progressbar.OptionClearOnFinish(),
-				)
-			}
-			bar.Describe(fmt.Sprintf("tensor %d/%d", p.Tensors, p.TotalTensors))
-			bar.Set64(p.Bytes)
-		}
+		fo.Progress = func(p weights.Progress) { bar = drawProgress(bar, stderr, p) }
 	}
 	var channels map[string][]qdq.Channel
 	if f.report != "" {
@@ -120,6 +80,59 @@ func runWeightFile(f *runFlags, backend qdq.Backend, round qdq.RoundMode, inPath
 		printReport(stdout, rep, engine)
 	}
 	return nil
+}
+
+// fileOptions returns the weight-file options the flags give.
+func (f *runFlags) fileOptions(round qdq.RoundMode, inPath, outPath string) (weights.Options, error) {
+	fo := weights.Options{
+		Options: f.options(round),
+		All:     f.all, Include: f.include, Exclude: f.exclude,
+	}
+	if f.rangeGiven {
+		lo, err := parseBound("-min", f.min)
+		if err != nil {
+			return fo, err
+		}
+		hi, err := parseBound("-max", f.max)
+		if err != nil {
+			return fo, err
+		}
+		fo.InputMin, fo.InputMax = []float64{lo}, []float64{hi}
+	}
+	if f.mem != "" {
+		n, err := parseBytes(f.mem)
+		if err != nil {
+			return fo, badUsage("-mem: %v", err)
+		}
+		fo.MemoryLimit = n
+	}
+	if f.report != "" {
+		for _, p := range []string{inPath, outPath} {
+			if samePath(f.report, p) {
+				return fo, badUsage("-report %s: is also IN or OUT", f.report)
+			}
+		}
+	}
+	return fo, nil
+}
+
+// drawProgress shows p on the progress bar, creating it on first use.
+func drawProgress(bar *progressbar.ProgressBar, w io.Writer, p weights.Progress) *progressbar.ProgressBar {
+	if bar == nil {
+		bar = progressbar.NewOptions64(p.TotalBytes,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionShowElapsedTimeOnFinish(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	bar.Describe(fmt.Sprintf("tensor %d/%d", p.Tensors, p.TotalTensors))
+	bar.Set64(p.Bytes)
+	return bar
 }
 
 // samePath reports whether a and b name the same file: the same clean
