@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/qdqvk/qdq"
 )
@@ -88,4 +89,65 @@ func ExampleError() {
 	// Output:
 	// qdq: num_bits is out of range: 64 with signed_input_ false
 	// true
+}
+
+// The README's example: plain slices on the shared engine, then a
+// reusable engine, per channel, on a tensor that arrives in two parts.
+func Example_readme() {
+	// Plain slices, on a shared engine; the zero Options are TensorFlow's
+	// defaults (8 bits, signed, one range per tensor, HALF_TO_EVEN).
+	out, res, err := qdq.Apply([]float32{-10, 5, 1.23, -0.5}, nil, qdq.Options{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(out, res.Channels[0].InverseScale)
+
+	// A reusable engine (a GPU when there is one), 4 bits per index of
+	// axis 0, with cancellation.
+	engine, err := qdq.NewEngine(qdq.Config{Backend: qdq.Auto})
+	if err != nil {
+		panic(err)
+	}
+	defer engine.Close()
+	ctx := context.Background()
+	weights := []float32{0.5, -1, 0.25, 2, -0.75, 1.5}
+	in, err := qdq.NewTensor([]int{2, 3}, weights) // []float32, []float64, []float16.Float16 or []qdq.BFloat16
+	if err != nil {
+		panic(err)
+	}
+	opts := qdq.Options{NumBits: 4, PerChannel: true, Axis: 0}
+	q, res, err := engine.Run(ctx, in, opts) // or engine.RunInto(ctx, out, in, opts), in place allowed
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(q, len(res.Channels))
+
+	// The same tensor arriving in two parts, one range for all of it:
+	// ranges first, merged, then each part with the merged range; the bits
+	// are those of one call over the whole tensor.
+	whole := qdq.Options{NumBits: 4}
+	parts := []qdq.Tensor{}
+	merged := qdq.EmptyRange()
+	for _, rows := range [][]float32{weights[:3], weights[3:]} {
+		part, _ := qdq.NewTensor([]int{1, 3}, slices.Clone(rows))
+		r, err := engine.Ranges(ctx, part, whole)
+		if err != nil {
+			panic(err)
+		}
+		parts, merged = append(parts, part), merged.Merge(r[0])
+	}
+	for _, part := range parts { // in place
+		if _, err := engine.RunIntoRanges(ctx, part, part, whole, []qdq.Range{merged}); err != nil {
+			panic(err)
+		}
+	}
+	one, _, err := engine.Run(ctx, in, whole)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(parts[0], parts[1], one)
+	// Output:
+	// [-10 5 1.25 -0.46875] 0.078125
+	// float32[2 3]{0.5, -1, 0.25, 2, -0.8571429, 1.4285715} 2
+	// float32[1 3]{0.5714286, -1.1428572, 0.2857143} float32[1 3]{2, -0.8571429, 1.4285715} float32[2 3]{0.5714286, -1.1428572, 0.2857143, 2, -0.8571429, 1.4285715}
 }
