@@ -129,19 +129,24 @@ func (c *call) given(dtype DType, opts Options, axis int) error {
 	c.min, c.max = make([]float64, want), make([]float64, want)
 	for i := range want {
 		lo, hi := dtype.Round(at(opts.InputMin, i)), dtype.Round(at(opts.InputMax, i))
-		channel := ""
-		if axis >= 0 {
-			channel = fmt.Sprintf(" for channel %d of axis %d", i, axis)
-		}
-		if !(lo <= hi) {
-			return newError(ErrRange, "Invalid range%s: input_min %s > input_max %s", channel, f(lo), f(hi))
-		}
-		if math.IsInf(lo, 0) || math.IsInf(hi, 0) {
-			return newError(ErrRange, "Invalid range%s: [%s, %s] is not finite in %v", channel, f(lo), f(hi), dtype)
+		switch {
+		case !(lo <= hi):
+			return newError(ErrRange, "Invalid range%s: input_min %s > input_max %s", channelOf(i, axis), f(lo), f(hi))
+		case math.IsInf(lo, 0) || math.IsInf(hi, 0):
+			return newError(ErrRange, "Invalid range%s: [%s, %s] is not finite in %v", channelOf(i, axis), f(lo), f(hi), dtype)
 		}
 		c.min[i], c.max[i] = lo, hi
 	}
 	return nil
+}
+
+// channelOf names channel i of axis in a range error, or nothing for a
+// range per tensor (axis -1).
+func channelOf(i, axis int) string {
+	if axis < 0 {
+		return ""
+	}
+	return fmt.Sprintf(" for channel %d of axis %d", i, axis)
 }
 
 // at returns vals[i], or the one value of vals.

@@ -131,8 +131,8 @@ func (r *run) producePieces(ctx context.Context, j *job) error {
 // runPiece fake-quantizes piece p of seg's tensor from src into dst, with
 // the tensor's channels' ranges (nil when the range is given). A GPU
 // engine takes a piece with a given range whole, as does the reference;
-// otherwise the piece runs in parts spread over the workers, each part's
-// error measured while it is in cache.
+// otherwise the piece runs in cache-sized pieces of its own spread over
+// the workers, the error of each measured while it is in cache.
 func (r *run) runPiece(ctx context.Context, seg *segment, p quant.Piece, dst, src []byte, ranges []qdq.Range) error {
 	j := seg.job
 	if r.e.Kernels() == "reference" || (r.e.Backend() == qdq.GPU && ranges == nil) {
@@ -148,7 +148,7 @@ func (r *run) runPiece(ctx context.Context, seg *segment, p quant.Piece, dst, sr
 		return err
 	}
 	var err error
-	seg.res, seg.stats, err = r.runParts(ctx, j, p, dst, src, ranges)
+	seg.res, seg.stats, err = r.runCachePieces(ctx, j, p, dst, src, ranges)
 	return err
 }
 
@@ -171,37 +171,39 @@ func channels(vals []float64, p quant.Piece) []float64 {
 	return vals[p.Channel : p.Channel+p.Layout.Depth]
 }
 
-// partElems is the size of the parts runParts gives each worker: small
-// enough that a part's input and output are still in cache when its error
+// cachePieceElems is the size of the pieces runCachePieces gives each
+// worker: small enough that a piece's input and output are still in cache
+// when its error
 // is measured, and that the engine runs it on one goroutine (it splits
 // calls of 2^15 elements or more), a multiple of 64 elements so that
-// every part starts aligned for the widest vectors.
-const partElems = 1<<15 - 64
+// every piece starts aligned for the widest vectors.
+const cachePieceElems = 1<<15 - 64
 
-// runParts runs piece p in parts of about partElems elements spread over
-// the engine's workers, through RunIntoRanges when the range comes from
-// the data (ranges over the whole tensor) and RunInto when it is given;
-// each worker measures its part's error right after computing it.
-func (r *run) runParts(ctx context.Context, j *job, p quant.Piece, dst, src []byte, ranges []qdq.Range) (qdq.Result, qdq.ErrorStats, error) {
-	parts := slices.Collect(quant.Pieces(p.Layout, partElems))
-	stats := make([]qdq.ErrorStats, len(parts))
-	results := make([]qdq.Result, len(parts))
-	errs := make([]error, len(parts))
+// runCachePieces runs piece p in pieces of about cachePieceElems elements
+// spread over the engine's workers, through RunIntoRanges when the range
+// comes from the data (ranges over the whole tensor) and RunInto when it
+// is given; each worker measures its piece's error right after computing
+// it.
+func (r *run) runCachePieces(ctx context.Context, j *job, p quant.Piece, dst, src []byte, ranges []qdq.Range) (qdq.Result, qdq.ErrorStats, error) {
+	small := slices.Collect(quant.Pieces(p.Layout, cachePieceElems))
+	stats := make([]qdq.ErrorStats, len(small))
+	results := make([]qdq.Result, len(small))
+	errs := make([]error, len(small))
 	size := j.dtype.Size()
 	var next sync.Mutex
 	item := 0
 	var wg sync.WaitGroup
-	for range min(r.e.Workers(), len(parts)) {
+	for range min(r.e.Workers(), len(small)) {
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				next.Lock()
 				i := item
 				item++
 				next.Unlock()
-				if i >= len(parts) {
+				if i >= len(small) {
 					return
 				}
-				results[i], stats[i], errs[i] = r.runPart(ctx, j, p, parts[i], dst, src, size, ranges)
+				results[i], stats[i], errs[i] = r.runCachePiece(ctx, j, p, small[i], dst, src, size, ranges)
 			}
 		})
 	}
@@ -211,26 +213,26 @@ func (r *run) runParts(ctx context.Context, j *job, p quant.Piece, dst, src []by
 	}
 	res := qdq.Result{Backend: qdq.CPU, Channels: make([]qdq.Channel, p.Layout.Depth)}
 	var total qdq.ErrorStats
-	for i, part := range parts {
+	for i, q := range small {
 		if errs[i] != nil {
 			return qdq.Result{}, qdq.ErrorStats{}, errs[i]
 		}
 		// Summed in a fixed order, so the figures do not depend on timing;
-		// parts of one channel report the same parameters.
+		// pieces of one channel report the same parameters.
 		total.Add(stats[i])
-		copy(res.Channels[part.Channel:], results[i].Channels)
+		copy(res.Channels[q.Channel:], results[i].Channels)
 	}
 	return res, total, nil
 }
 
-// runPart runs part q of piece p (offsets relative to the piece).
-func (r *run) runPart(ctx context.Context, j *job, p, q quant.Piece, dst, src []byte, size int, ranges []qdq.Range) (qdq.Result, qdq.ErrorStats, error) {
+// runCachePiece runs piece q of piece p (offsets relative to p).
+func (r *run) runCachePiece(ctx context.Context, j *job, p, q quant.Piece, dst, src []byte, size int, ranges []qdq.Range) (qdq.Result, qdq.ErrorStats, error) {
 	a, b := q.First*size, (q.First+q.Layout.Len())*size
 	out, in, o, err := tensors(j, q.Layout, dst[a:b], src[a:b])
 	if err != nil {
 		return qdq.Result{}, qdq.ErrorStats{}, err
 	}
-	first := p.Channel + q.Channel // the part's first channel in the tensor
+	first := p.Channel + q.Channel // q's first channel in the tensor
 	var res qdq.Result
 	if ranges != nil {
 		res, err = r.e.RunIntoRanges(ctx, out, in, o, ranges[first:first+q.Layout.Depth])

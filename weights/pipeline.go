@@ -64,7 +64,7 @@ const (
 	maxPiece = 16 << 20
 	// maxWholeCPU is the most bytes (input and output) of a tensor the
 	// CPU runs in one call: larger ones run in pieces, which bounds the
-	// resident set and measures the error while each part is in cache. A
+	// resident set and measures the error while each cache-sized piece of it is in cache. A
 	// GPU engine takes tensors up to a third of the memory limit whole.
 	maxWholeCPU = 2 * maxPiece
 )
