@@ -74,12 +74,12 @@ vet:
 	$(GO) vet -tags novulkan ./...
 	GOARCH=arm64 CGO_ENABLED=0 $(GO) vet ./...
 
-# The Vulkan structures gpu/vkshim.c declares by layout, checked against
+# The Vulkan structures gpu/internal/vk/vkshim.c declares by layout, checked against
 # the Vulkan headers (apt-get install gcc libvulkan-dev). Without them it
 # skips, like the GPU tests, unless QDQ_REQUIRE_GPU is set.
 check-shim:
 	@if echo '#include <vulkan/vulkan.h>' | $(CC) -fsyntax-only -x c - 2>/dev/null; then \
-		$(CC) -Wall -Wextra -Wno-missing-field-initializers -Werror -fsyntax-only gpu/testdata/layout_check.c && echo "vkshim layouts: match <vulkan/vulkan.h>"; \
+		$(CC) -Wall -Wextra -Wno-missing-field-initializers -Werror -fsyntax-only gpu/internal/vk/testdata/layout_check.c && echo "vkshim layouts: match <vulkan/vulkan.h>"; \
 	elif [ -n "$$QDQ_REQUIRE_GPU" ]; then \
 		echo "check-shim: QDQ_REQUIRE_GPU is set but $(CC) cannot compile against <vulkan/vulkan.h> (apt-get install gcc libvulkan-dev)"; exit 1; \
 	else \

@@ -87,11 +87,11 @@ func (e *Engine) batchGPU(ctx context.Context, jobs []Job, calls []call, results
 		}
 		var err error
 		if dtype == F64 {
-			err = batchCalls(ctx, index, jobs, calls, results, done, func(cs []*quant.Call[float64]) error {
+			err = batchCalls(ctx, index, jobs, calls, results, done, func(cs []*quant.Job[float64]) error {
 				return e.gpu.BatchFloat64(ctx, cs)
 			})
 		} else {
-			err = batchCalls(ctx, index, jobs, calls, results, done, func(cs []*quant.Call[float32]) error {
+			err = batchCalls(ctx, index, jobs, calls, results, done, func(cs []*quant.Job[float32]) error {
 				return e.gpu.BatchFloat32(ctx, quant.Storage(dtype), cs)
 			})
 		}
@@ -112,10 +112,10 @@ func (e *Engine) batchGPU(ctx context.Context, jobs []Job, calls []call, results
 // batchCalls builds the device calls of the jobs at index, runs them, and
 // records the ones that ran.
 func batchCalls[C quant.Float](ctx context.Context, index []int, jobs []Job, calls []call, results []Result, done []bool,
-	run func([]*quant.Call[C]) error) error {
-	cs := make([]*quant.Call[C], len(index))
+	run func([]*quant.Job[C]) error) error {
+	cs := make([]*quant.Job[C], len(index))
 	for k, i := range index {
-		cs[k] = &quant.Call[C]{Dst: jobs[i].Out.bytes(), Src: jobs[i].In.bytes(), Request: request[C](calls[i])}
+		cs[k] = &quant.Job[C]{Dst: jobs[i].Out.bytes(), Src: jobs[i].In.bytes(), Request: request[C](calls[i])}
 	}
 	if err := run(cs); err != nil {
 		return err

@@ -49,7 +49,7 @@ func request[C quant.Float](c call) quant.Request[C] {
 func channelsOf[C quant.Float](quants []quant.Quant[C]) []Channel {
 	ch := make([]Channel, len(quants))
 	for i, q := range quants {
-		ch[i] = Channel{float64(q.Min), float64(q.Max), float64(q.Scale), float64(q.Inv)}
+		ch[i] = Channel{float64(q.Min), float64(q.Max), float64(q.Scale), float64(q.InverseScale)}
 	}
 	return ch
 }

@@ -314,7 +314,7 @@ func (s *scratchArrays[C]) reset(n int) {
 		s.q = quantArrays[C]{make([]C, n), make([]C, n), make([]C, n), make([]C, n)}
 	}
 	s.lo, s.hi = s.lo[:n], s.hi[:n]
-	s.q = quantArrays[C]{s.q.Min[:n], s.q.Max[:n], s.q.Scale[:n], s.q.Inv[:n]}
+	s.q = quantArrays[C]{s.q.Min[:n], s.q.Max[:n], s.q.Scale[:n], s.q.InverseScale[:n]}
 	for j := range n {
 		s.lo[j], s.hi[j] = C(math.Inf(1)), C(math.Inf(-1))
 	}
@@ -364,7 +364,7 @@ func (p *plan[S, C]) expandedBlock(s *scratchArrays[C], c0, c1, o0, o1 int) {
 
 func (q quantArrays[C]) fill(at, n int, v quant.Quant[C]) {
 	for j := at; j < at+n; j++ {
-		q.Min[j], q.Max[j], q.Scale[j], q.Inv[j] = v.Min, v.Max, v.Scale, v.Inv
+		q.Min[j], q.Max[j], q.Scale[j], q.InverseScale[j] = v.Min, v.Max, v.Scale, v.InverseScale
 	}
 }
 
@@ -504,7 +504,7 @@ func (p *plan[S, C]) smallSlabs(ctx context.Context, workers int) error {
 
 // slice returns the first n entries of q.
 func (q quantArrays[C]) slice(n int) quantArrays[C] {
-	return quantArrays[C]{q.Min[:n], q.Max[:n], q.Scale[:n], q.Inv[:n]}
+	return quantArrays[C]{q.Min[:n], q.Max[:n], q.Scale[:n], q.InverseScale[:n]}
 }
 
 // parallel runs fn for items 0..n-1 on up to workers goroutines, worker w

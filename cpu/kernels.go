@@ -10,7 +10,7 @@ import (
 // quantArrays holds per-element quantization parameters, one entry per
 // element of the slice they are applied to.
 type quantArrays[C quant.Float] struct {
-	Min, Max, Scale, Inv []C
+	Min, Max, Scale, InverseScale []C
 }
 
 // kernels is one implementation of the inner loops for storage type S and
@@ -208,9 +208,9 @@ func fakeQuant[F float32 | float64](x F, q quant.Quant[F], clamp bool, mode quan
 	}
 	z := quant.Mul(x, q.Scale)
 	if mode == quant.HalfUp {
-		return quant.Mul(F(math.Floor(float64(F(z+0.5)))), q.Inv)
+		return quant.Mul(F(math.Floor(float64(F(z+0.5)))), q.InverseScale)
 	}
-	return quant.Mul(F(math.RoundToEven(float64(z))), q.Inv)
+	return quant.Mul(F(math.RoundToEven(float64(z))), q.InverseScale)
 }
 
 func applyFloat[F float32 | float64](dst, src []F, q quant.Quant[F], clamp bool, mode quant.RoundMode) {
@@ -220,15 +220,15 @@ func applyFloat[F float32 | float64](dst, src []F, q quant.Quant[F], clamp bool,
 	switch {
 	case !clamp && mode == quant.HalfToEven:
 		for j, x := range src {
-			dst[j] = quant.Mul(F(math.RoundToEven(float64(quant.Mul(x, q.Scale)))), q.Inv)
+			dst[j] = quant.Mul(F(math.RoundToEven(float64(quant.Mul(x, q.Scale)))), q.InverseScale)
 		}
 	case !clamp:
 		for j, x := range src {
-			dst[j] = quant.Mul(F(math.Floor(float64(F(quant.Mul(x, q.Scale)+0.5)))), q.Inv)
+			dst[j] = quant.Mul(F(math.Floor(float64(F(quant.Mul(x, q.Scale)+0.5)))), q.InverseScale)
 		}
 	case mode == quant.HalfToEven:
 		for j, x := range src {
-			dst[j] = quant.Mul(F(math.RoundToEven(float64(quant.Mul(clampTF(x, q), q.Scale)))), q.Inv)
+			dst[j] = quant.Mul(F(math.RoundToEven(float64(quant.Mul(clampTF(x, q), q.Scale)))), q.InverseScale)
 		}
 	default:
 		for j, x := range src {
@@ -252,7 +252,7 @@ func clampTF[F float32 | float64](x F, q quant.Quant[F]) F {
 func applyEachFloat[F float32 | float64](dst, src []F, q quantArrays[F], clamp bool, mode quant.RoundMode) {
 	dst = dst[:len(src)]
 	for j, x := range src {
-		dst[j] = fakeQuant(x, quant.Quant[F]{Min: q.Min[j], Max: q.Max[j], Scale: q.Scale[j], Inv: q.Inv[j]}, clamp, mode)
+		dst[j] = fakeQuant(x, quant.Quant[F]{Min: q.Min[j], Max: q.Max[j], Scale: q.Scale[j], InverseScale: q.InverseScale[j]}, clamp, mode)
 	}
 }
 
@@ -296,7 +296,7 @@ func applyEachFloat16(dst, src []uint16, q quantArrays[float32], clamp bool, mod
 	t := quant.HalfTable()
 	dst = dst[:len(src)]
 	for j, h := range src {
-		dst[j] = quant.Float32ToFloat16(fakeQuant(t[h], quant.Quant[float32]{Min: q.Min[j], Max: q.Max[j], Scale: q.Scale[j], Inv: q.Inv[j]}, clamp, mode))
+		dst[j] = quant.Float32ToFloat16(fakeQuant(t[h], quant.Quant[float32]{Min: q.Min[j], Max: q.Max[j], Scale: q.Scale[j], InverseScale: q.InverseScale[j]}, clamp, mode))
 	}
 }
 
@@ -314,6 +314,6 @@ func applyBFloat16(dst, src []uint16, q quant.Quant[float32], clamp bool, mode q
 func applyEachBFloat16(dst, src []uint16, q quantArrays[float32], clamp bool, mode quant.RoundMode) {
 	dst = dst[:len(src)]
 	for j, b := range src {
-		dst[j] = quant.Float32ToBFloat16(fakeQuant(quant.BFloat16ToFloat32(b), quant.Quant[float32]{Min: q.Min[j], Max: q.Max[j], Scale: q.Scale[j], Inv: q.Inv[j]}, clamp, mode))
+		dst[j] = quant.Float32ToBFloat16(fakeQuant(quant.BFloat16ToFloat32(b), quant.Quant[float32]{Min: q.Min[j], Max: q.Max[j], Scale: q.Scale[j], InverseScale: q.InverseScale[j]}, clamp, mode))
 	}
 }

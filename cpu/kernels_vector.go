@@ -91,7 +91,7 @@ func (v *vector[S, C]) applyAll(dst, src []S, q quant.Quant[C], clamp bool, mode
 	dst = dst[:len(src)]
 	n := len(src) &^ (v.applyStep() - 1)
 	if n > 0 {
-		v.apply[variantOf(clamp, mode)](dst[:n], src[:n], q.Min, q.Max, q.Scale, q.Inv)
+		v.apply[variantOf(clamp, mode)](dst[:n], src[:n], q.Min, q.Max, q.Scale, q.InverseScale)
 	}
 	v.portable.apply(dst[n:], src[n:], q, clamp, mode)
 }
@@ -101,9 +101,9 @@ func (v *vector[S, C]) applyEachAll(dst, src []S, q quantArrays[C], clamp bool, 
 	q = q.slice(len(src))
 	n := len(src) &^ (v.width - 1)
 	if n > 0 {
-		v.applyEach[variantOf(clamp, mode)](dst[:n], src[:n], q.Min[:n], q.Max[:n], q.Scale[:n], q.Inv[:n])
+		v.applyEach[variantOf(clamp, mode)](dst[:n], src[:n], q.Min[:n], q.Max[:n], q.Scale[:n], q.InverseScale[:n])
 	}
-	rest := quantArrays[C]{q.Min[n:], q.Max[n:], q.Scale[n:], q.Inv[n:]}
+	rest := quantArrays[C]{q.Min[n:], q.Max[n:], q.Scale[n:], q.InverseScale[n:]}
 	v.portable.applyEach(dst[n:], src[n:], rest, clamp, mode)
 }
 
@@ -119,7 +119,7 @@ func (v *vector[S, C]) streamAll(dst, src []S, q quant.Quant[C], clamp bool, mod
 		return
 	}
 	v.portable.apply(dst[:head], src[:head], q, clamp, mode)
-	v.applyNT[variantOf(clamp, mode)](dst[head:head+n], src[head:head+n], q.Min, q.Max, q.Scale, q.Inv)
+	v.applyNT[variantOf(clamp, mode)](dst[head:head+n], src[head:head+n], q.Min, q.Max, q.Scale, q.InverseScale)
 	v.applyAll(dst[head+n:], src[head+n:], q, clamp, mode)
 }
 

@@ -85,7 +85,7 @@ func nanBitsCheck[S any, C quant.Float](t *testing.T, r *rand.Rand, k, scalar *k
 	pick := func() C { return params[r.IntN(len(params))] }
 	for _, scale := range params {
 		for _, inv := range params {
-			q := quant.Quant[C]{Min: pick(), Max: pick(), Scale: scale, Inv: inv}
+			q := quant.Quant[C]{Min: pick(), Max: pick(), Scale: scale, InverseScale: inv}
 			for _, mode := range []quant.RoundMode{quant.HalfToEven, quant.HalfUp} {
 				for _, clamp := range []bool{false, true} {
 					scalar.apply(want, src, q, clamp, mode)
@@ -100,7 +100,7 @@ func nanBitsCheck[S any, C quant.Float](t *testing.T, r *rand.Rand, k, scalar *k
 	qa := quantArrays[C]{make([]C, n), make([]C, n), make([]C, n), make([]C, n)}
 	for range 20 {
 		for j := range n {
-			qa.Min[j], qa.Max[j], qa.Scale[j], qa.Inv[j] = pick(), pick(), pick(), pick()
+			qa.Min[j], qa.Max[j], qa.Scale[j], qa.InverseScale[j] = pick(), pick(), pick(), pick()
 		}
 		for _, mode := range []quant.RoundMode{quant.HalfToEven, quant.HalfUp} {
 			for _, clamp := range []bool{false, true} {

@@ -113,7 +113,7 @@ func simdGenFloats[C quant.Float](r *rand.Rand, n, dist int, q quant.Quant[C]) [
 			k := C(r.IntN(2001)-1000) + 0.5
 			x = C(k / q.Scale)
 			if r.IntN(2) == 0 {
-				x = C(k * q.Inv)
+				x = C(k * q.InverseScale)
 			}
 			for range r.IntN(5) - 2 {
 				if is32 {
@@ -241,7 +241,7 @@ func (k simdKernelCase[S, C]) checkApply(t *testing.T, r *rand.Rand, src []S, qs
 	qa := quantArrays[C]{make([]C, n), make([]C, n), make([]C, n), make([]C, n)}
 	for j := range n {
 		q := qs[r.IntN(len(qs))]
-		qa.Min[j], qa.Max[j], qa.Scale[j], qa.Inv[j] = q.Min, q.Max, q.Scale, q.Inv
+		qa.Min[j], qa.Max[j], qa.Scale[j], qa.InverseScale[j] = q.Min, q.Max, q.Scale, q.InverseScale
 	}
 	for _, mode := range []quant.RoundMode{quant.HalfToEven, quant.HalfUp} {
 		for _, clamp := range []bool{false, true} {

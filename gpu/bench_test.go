@@ -29,14 +29,14 @@ func BenchmarkSmallCall(b *testing.B) {
 func BenchmarkSmallBatch(b *testing.B) {
 	c := openOrSkipB(b)
 	src := smallTensor(4096)
-	calls := make([]*quant.Call[float32], 16)
+	calls := make([]*quant.Job[float32], 16)
 	dsts := make([][]float32, len(calls))
 	for i := range calls {
 		dsts[i] = make([]float32, len(src))
 	}
 	for b.Loop() {
 		for i := range calls {
-			calls[i] = &quant.Call[float32]{
+			calls[i] = &quant.Job[float32]{
 				Dst: bytesOf(dsts[i]), Src: bytesOf(src),
 				Request: quant.Request[float32]{Layout: quant.Layout{Outer: 1, Depth: 1, Inner: len(src)}, Params: quant.Params{Signed: true, NumBits: 8}},
 			}

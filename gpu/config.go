@@ -29,9 +29,9 @@ type Config struct {
 	// device has large device-local memory the host can map, as on
 	// discrete GPUs without it.
 	Staging bool
-	// MaxChunk caps, in bytes, how much of a tensor one dispatch sees; 0
+	// MaxPiece caps, in bytes, how much of a tensor one dispatch sees; 0
 	// means the device's limits. Small values exercise the splitting.
-	MaxChunk int
+	MaxPiece int
 	// Guard fills the bytes after every output on the device and checks
 	// that the fused pass left them alone.
 	Guard bool
@@ -53,7 +53,7 @@ const (
 	envNoSubgroups = "QDQ_VULKAN_NO_SUBGROUPS"
 	envNoFloat64   = "QDQ_VULKAN_NO_FLOAT64"
 	envStaging     = "QDQ_VULKAN_STAGING"
-	envMaxChunk    = "QDQ_VULKAN_MAX_CHUNK"
+	envMaxPiece    = "QDQ_VULKAN_MAX_CHUNK"
 	envGuard       = "QDQ_VULKAN_GUARD"
 	envFaults      = "QDQ_VULKAN_FAULT"
 )
@@ -67,20 +67,20 @@ const (
 //	QDQ_VULKAN_NO_SUBGROUPS  NoSubgroups, when 1
 //	QDQ_VULKAN_NO_FLOAT64    NoFloat64, when 1
 //	QDQ_VULKAN_STAGING       Staging, when 1
-//	QDQ_VULKAN_MAX_CHUNK     MaxChunk, in bytes
+//	QDQ_VULKAN_MAX_CHUNK     MaxPiece, in bytes
 //	QDQ_VULKAN_GUARD         Guard, when 1
 //	QDQ_VULKAN_FAULT         Faults
 //
 // AllowCPU is not an environment setting: the caller decides it.
 func ConfigFromEnv() Config {
-	chunk, _ := strconv.Atoi(os.Getenv(envMaxChunk))
+	piece, _ := strconv.Atoi(os.Getenv(envMaxPiece))
 	return Config{
 		Device:      os.Getenv(envDevice),
 		Library:     os.Getenv(envLibrary),
 		NoSubgroups: os.Getenv(envNoSubgroups) == "1",
 		NoFloat64:   os.Getenv(envNoFloat64) == "1",
 		Staging:     os.Getenv(envStaging) == "1",
-		MaxChunk:    max(chunk, 0),
+		MaxPiece:    max(piece, 0),
 		Guard:       os.Getenv(envGuard) == "1",
 		Faults:      os.Getenv(envFaults),
 	}

@@ -28,7 +28,7 @@ func TestConformance(t *testing.T) {
 		cfg  Config
 	}{
 		{"device", Config{AllowCPU: true, Guard: true}},
-		{"chunked-staging-no-subgroups", Config{AllowCPU: true, Guard: true, MaxChunk: 4096, Staging: true, NoSubgroups: true}},
+		{"chunked-staging-no-subgroups", Config{AllowCPU: true, Guard: true, MaxPiece: 4096, Staging: true, NoSubgroups: true}},
 	}
 	for _, c := range configs {
 		t.Run(c.name, func(t *testing.T) {

@@ -48,7 +48,7 @@ func TestInexactCallsAreRefused(t *testing.T) {
 
 	// Many channels of one element: the per-channel buffers, not the
 	// elements, must set the chunk size, and the call must still run.
-	c = openWith(t, Config{AllowCPU: true, MaxChunk: 4096})
+	c = openWith(t, Config{AllowCPU: true, MaxPiece: 4096})
 	n := 5000
 	in, out := make([]uint16, n), make([]uint16, n)
 	for i := range in {
@@ -77,7 +77,7 @@ func TestBatch(t *testing.T) {
 			r := rand.New(rand.NewPCG(8, 9))
 			layouts := []quant.Layout{{Outer: 1, Depth: 1, Inner: 999}, {Outer: 1, Depth: 5, Inner: 301}, {Outer: 40, Depth: 3, Inner: 1},
 				{Outer: 3, Depth: 7, Inner: 11}, {Outer: 1, Depth: 1, Inner: 1}}
-			var calls []*quant.Call[float32]
+			var calls []*quant.Job[float32]
 			var wants [][]uint16
 			for i := range 20 {
 				l := layouts[i%len(layouts)]
@@ -96,7 +96,7 @@ func TestBatch(t *testing.T) {
 				_, err := quant.Reference{}.BFloat16(context.Background(), want, src, req)
 				require.NoError(t, err)
 				wants = append(wants, want)
-				calls = append(calls, &quant.Call[float32]{Dst: make([]byte, 2*len(src)), Src: bytesOf(src), Request: req})
+				calls = append(calls, &quant.Job[float32]{Dst: make([]byte, 2*len(src)), Src: bytesOf(src), Request: req})
 			}
 			require.NoError(t, c.BatchFloat32(context.Background(), quant.BF16, calls))
 			for i, call := range calls {

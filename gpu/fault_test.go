@@ -13,19 +13,6 @@ import (
 	"github.com/qdqvk/qdq/internal/quant"
 )
 
-func TestParseFaults(t *testing.T) {
-	p, err := parseFaults("vkAllocateMemory@2, vkCreateBuffer")
-	require.NoError(t, err)
-	assert.Equal(t, map[string]int{"vkAllocateMemory": 2, "vkCreateBuffer": 0}, p.at)
-	for _, bad := range []string{"x@0", "x@-1", "x@y"} {
-		_, err := parseFaults(bad)
-		assert.ErrorContains(t, err, bad)
-	}
-	p, err = parseFaults("")
-	require.NoError(t, err)
-	assert.Nil(t, p)
-}
-
 // faultCall is the call the fault tests make: per channel, range from the
 // data, then a given range (the clamping pipeline), over two chunks.
 func faultCall(t *testing.T, c *Context) error {
@@ -94,7 +81,7 @@ func TestFaultsInCalls(t *testing.T) {
 		"vkEndCommandBuffer", "vkQueueSubmit", "vkAllocateMemory@3", "vkQueueSubmit@2"} {
 		t.Run(call, func(t *testing.T) {
 			// Several chunks, so that faults can come midway.
-			c, err := Open(Config{AllowCPU: true, Faults: call + map[bool]string{true: "", false: "@1"}[containsAt(call)], MaxChunk: 65536})
+			c, err := Open(Config{AllowCPU: true, Faults: call + map[bool]string{true: "", false: "@1"}[containsAt(call)], MaxPiece: 65536})
 			require.NoError(t, err)
 			defer c.Close()
 			err = faultCall(t, c)
@@ -105,14 +92,14 @@ func TestFaultsInCalls(t *testing.T) {
 	}
 	for _, call := range []string{"vkWaitForFences@1", "vkWaitForFences@3", "vkResetFences@2"} {
 		t.Run(call, func(t *testing.T) {
-			c, err := Open(Config{AllowCPU: true, Faults: call, MaxChunk: 65536})
+			c, err := Open(Config{AllowCPU: true, Faults: call, MaxPiece: 65536})
 			require.NoError(t, err)
 			defer c.Close()
 			require.ErrorIs(t, faultCall(t, c), ErrDevice)
 			for range 2 {
 				assert.ErrorIs(t, faultCall(t, c), ErrDeviceLost, "a lost device takes no more calls")
 			}
-			calls := []*quant.Call[float32]{{Dst: make([]byte, 64), Src: make([]byte, 64), Request: quant.Request[float32]{Layout: quant.Layout{Outer: 1, Depth: 1, Inner: 16}, Params: quant.Params{Signed: true, NumBits: 8}}}}
+			calls := []*quant.Job[float32]{{Dst: make([]byte, 64), Src: make([]byte, 64), Request: quant.Request[float32]{Layout: quant.Layout{Outer: 1, Depth: 1, Inner: 16}, Params: quant.Params{Signed: true, NumBits: 8}}}}
 			assert.ErrorIs(t, c.BatchFloat32(context.Background(), quant.F32, calls), ErrDeviceLost)
 		})
 	}

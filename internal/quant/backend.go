@@ -49,9 +49,9 @@ func (d *declined) Error() string { return d.msg }
 // Unwrap returns ErrDeclined.
 func (d *declined) Unwrap() error { return ErrDeclined }
 
-// Call is one tensor of a batch: raw little-endian storage bytes in and
+// Job is one tensor of a batch: raw little-endian storage bytes in and
 // out, the request, and what became of it.
-type Call[C Float] struct {
+type Job[C Float] struct {
 	Dst, Src []byte
 	Request  Request[C]
 	Quants   []Quant[C] // the channels' parameters, when Err is nil
@@ -65,6 +65,6 @@ type Call[C Float] struct {
 // backend or ctx failing as a whole (wrapping ErrDeclined when the calls
 // not done may still run alone).
 type Batcher interface {
-	BatchFloat32(ctx context.Context, s Storage, calls []*Call[float32]) error
-	BatchFloat64(ctx context.Context, calls []*Call[float64]) error
+	BatchFloat32(ctx context.Context, s Storage, jobs []*Job[float32]) error
+	BatchFloat64(ctx context.Context, jobs []*Job[float64]) error
 }

@@ -27,7 +27,7 @@
 //   - Layout: the [outer, depth, inner] view; Piece: a contiguous part of
 //     a layout that is a layout itself ([Pieces]).
 //   - Bounds: a channel's range, given or found (the "range"); Quant: the
-//     parameters a channel is run with (the range used, Scale, Inv).
+//     parameters a channel is run with (the range used, Scale, InverseScale).
 //   - Request: one call as a backend receives it; Backend: one
 //     implementation of the operation; Ranger: the range-finding pass of
 //     a tensor run in parts.

@@ -24,10 +24,11 @@ func MergeBounds[C Float](a, b Bounds[C]) Bounds[C] {
 // Quant is the outcome of ComputeQuantizationRange for one channel: the
 // range actually used (one bound adjusted so that zero is exact), the
 // scale and the inverse scale. Scale multiplies a value into the integer
-// grid; Inv multiplies an integer back, and is the scale of PyTorch's
-// fake_quantize. A channel with no non-NaN element has a NaN range.
+// grid; InverseScale multiplies an integer back, and is the scale of
+// PyTorch's fake_quantize. A channel with no non-NaN element has a NaN
+// range.
 type Quant[C Float] struct {
-	Min, Max, Scale, Inv C
+	Min, Max, Scale, InverseScale C
 }
 
 // QuantOf returns the parameters for a channel whose values span b (as
@@ -73,8 +74,8 @@ func ComputeQuant[C Float](minQ, maxQ int64, lo, hi C) Quant[C] {
 	}
 	if sMin < sMax {
 		inv := Div(lo, qmin)
-		return Quant[C]{Min: lo, Max: Mul(qmax, inv), Scale: sMin, Inv: inv}
+		return Quant[C]{Min: lo, Max: Mul(qmax, inv), Scale: sMin, InverseScale: inv}
 	}
 	inv := Div(hi, qmax)
-	return Quant[C]{Min: Mul(qmin, inv), Max: hi, Scale: sMax, Inv: inv}
+	return Quant[C]{Min: Mul(qmin, inv), Max: hi, Scale: sMax, InverseScale: inv}
 }

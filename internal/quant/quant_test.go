@@ -32,7 +32,7 @@ func TestLevels(t *testing.T) {
 func TestQuantOfEmptyIsNaN(t *testing.T) {
 	p := Params{Signed: true, NumBits: 8}
 	q := QuantOf(p, EmptyBounds[float32]())
-	require.True(t, q.Min != q.Min && q.Max != q.Max && q.Inv != q.Inv && q.Scale == MaxFloat[float32](), "%+v", q)
+	require.True(t, q.Min != q.Min && q.Max != q.Max && q.InverseScale != q.InverseScale && q.Scale == MaxFloat[float32](), "%+v", q)
 	b := MergeBounds(EmptyBounds[float64](), Bounds[float64]{Min: -1, Max: 2})
 	b = MergeBounds(b, Bounds[float64]{Min: math.Copysign(0, -1), Max: 3})
 	require.Equal(t, Bounds[float64]{Min: -1, Max: 3}, b)

@@ -134,7 +134,7 @@ func reference[S any, C Float](dst, src []S, r Request[C], widen func(S) C, narr
 					}
 				}
 				z := Mul(v, q.Scale)
-				dst[k] = narrow(Mul(roundTo(z, r.Params.Round), q.Inv))
+				dst[k] = narrow(Mul(roundTo(z, r.Params.Round), q.InverseScale))
 			}
 		}
 	}

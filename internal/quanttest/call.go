@@ -234,8 +234,8 @@ func widen[C quant.Float](q []quant.Quant[C]) ([]quant.Quant[float64], [][4]uint
 	wide := make([]quant.Quant[float64], len(q))
 	bits := make([][4]uint64, len(q))
 	for i, x := range q {
-		wide[i] = quant.Quant[float64]{Min: float64(x.Min), Max: float64(x.Max), Scale: float64(x.Scale), Inv: float64(x.Inv)}
-		bits[i] = [4]uint64{bitsOf(x.Min), bitsOf(x.Max), bitsOf(x.Scale), bitsOf(x.Inv)}
+		wide[i] = quant.Quant[float64]{Min: float64(x.Min), Max: float64(x.Max), Scale: float64(x.Scale), InverseScale: float64(x.InverseScale)}
+		bits[i] = [4]uint64{bitsOf(x.Min), bitsOf(x.Max), bitsOf(x.Scale), bitsOf(x.InverseScale)}
 	}
 	return wide, bits
 }

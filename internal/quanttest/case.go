@@ -125,7 +125,7 @@ func (c *Case) check(t *testing.T, s quant.Storage, o outcome) {
 	if c.Quant != nil {
 		require.NotEmpty(t, o.quants)
 		g, w := o.quants[0], *c.Quant
-		for i, f := range [][2]float64{{w.Min, g.Min}, {w.Max, g.Max}, {w.Scale, g.Scale}, {w.Inv, g.Inv}} {
+		for i, f := range [][2]float64{{w.Min, g.Min}, {w.Max, g.Max}, {w.Scale, g.Scale}, {w.InverseScale, g.InverseScale}} {
 			assert.Equal(t, math.Float64bits(f[0]), math.Float64bits(f[1]), "parameter %d (min, max, scale, inverse): got %v, want %v", i, f[1], f[0])
 		}
 	}

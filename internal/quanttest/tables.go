@@ -47,7 +47,7 @@ func WorkedExamples(t *testing.T, b quant.Backend) Stats {
 		{
 			Name: "[-10,5] scale 12.8 max 9.921875", Storages: onlyF32, Axis: PerTensor, Params: signed8,
 			In: []float64{-10, 5}, Want: []float64{-10, 5},
-			Quant: &quant.Quant[float64]{Min: -10, Max: 9.921875, Scale: f32(12.8), Inv: 0.078125},
+			Quant: &quant.Quant[float64]{Min: -10, Max: 9.921875, Scale: f32(12.8), InverseScale: 0.078125},
 		},
 		{
 			Name: "[-10,10] scale 12.7", Storages: onlyF32, Axis: PerTensor, Params: signed8,
@@ -63,7 +63,7 @@ func WorkedExamples(t *testing.T, b quant.Backend) Stats {
 		{
 			Name: "unsigned forces min to 0", Storages: onlyF32, Axis: PerTensor, Params: unsigned8,
 			In:    []float64{-1, 2},
-			Quant: &quant.Quant[float64]{Min: 0, Max: 2, Scale: 127.5, Inv: f32(2.0 / 255)},
+			Quant: &quant.Quant[float64]{Min: 0, Max: 2, Scale: 127.5, InverseScale: f32(2.0 / 255)},
 			Check: func(t *testing.T, out []float64, _ []quant.Quant[float64]) {
 				assert.Less(t, out[0], -1.0, "no clamping without a given range: -1 passes below min")
 			},
@@ -84,7 +84,7 @@ var decisions = []Case{
 	{
 		Name: "NaN takes no part in the range and gives NaN", Axis: PerTensor, Params: signed8,
 		In: []float64{nan, -1, 0.5}, Want: []float64{nan, -1, 0.5},
-		Quant: &quant.Quant[float64]{Min: -1, Max: 127.0 / 128, Scale: 128, Inv: 1.0 / 128},
+		Quant: &quant.Quant[float64]{Min: -1, Max: 127.0 / 128, Scale: 128, InverseScale: 1.0 / 128},
 	},
 	{
 		Name: "all-NaN channel is NaN", Shape: []int{2, 2}, Axis: 0, Params: signed8,
@@ -100,14 +100,14 @@ var decisions = []Case{
 		In: []float64{0, negZ, 0}, Want: []float64{0, negZ, 0},
 		Check: func(t *testing.T, _ []float64, q []quant.Quant[float64]) {
 			assert.True(t, !math.Signbit(q[0].Max) && q[0].Max == 0, "max is +0")
-			assert.Equal(t, 0.0, q[0].Inv)
-			assert.False(t, math.Signbit(q[0].Inv))
+			assert.Equal(t, 0.0, q[0].InverseScale)
+			assert.False(t, math.Signbit(q[0].InverseScale))
 		},
 	},
 	{
 		Name: "all -0 gives +0 (inverse scale is -0)", Storages: notF64, Axis: PerTensor, Params: signed8,
 		In: []float64{negZ, negZ}, Want: []float64{0, 0},
-		Quant: &quant.Quant[float64]{Min: 0, Max: negZ, Scale: math.MaxFloat32, Inv: negZ},
+		Quant: &quant.Quant[float64]{Min: 0, Max: negZ, Scale: math.MaxFloat32, InverseScale: negZ},
 	},
 	{
 		Name: "+Inf in data makes every output NaN", Axis: PerTensor, Params: signed8,
@@ -133,7 +133,7 @@ var decisions = []Case{
 		Name: "denormals are not flushed", Storages: onlyF32, Axis: PerTensor, Params: signed8,
 		In: []float64{1e-36, 5e-37, -1e-36},
 		Check: func(t *testing.T, out []float64, q []quant.Quant[float64]) {
-			inv := q[0].Inv
+			inv := q[0].InverseScale
 			assert.Less(t, inv, 0x1p-126, "the inverse scale is subnormal")
 			assert.Greater(t, inv, 0.0)
 			assert.InDelta(t, 5e-37, out[1], inv)
@@ -143,7 +143,7 @@ var decisions = []Case{
 	{
 		Name: "all zeros give zeros (scale MAX, inverse 0)", Storages: onlyF64, Axis: PerTensor, Params: signed8,
 		In: []float64{0, 0}, Want: []float64{0, 0},
-		Quant: &quant.Quant[float64]{Min: negZ, Max: 0, Scale: math.MaxFloat64, Inv: 0},
+		Quant: &quant.Quant[float64]{Min: negZ, Max: 0, Scale: math.MaxFloat64, InverseScale: 0},
 	},
 	{
 		Name: "constant input is reproduced", Storages: notF64, Axis: PerTensor, Params: signed8,
@@ -155,7 +155,7 @@ var decisions = []Case{
 		Check: func(t *testing.T, out []float64, q []quant.Quant[float64]) {
 			assert.InEpsilon(t, 3e38, out[1], 1e-6)
 			assert.Equal(t, 0.0, out[2], "1e30 is below half a level")
-			assert.False(t, math.IsInf(q[0].Inv, 0))
+			assert.False(t, math.IsInf(q[0].InverseScale, 0))
 		},
 	},
 	{

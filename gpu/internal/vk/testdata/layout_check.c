@@ -1,6 +1,6 @@
-// layout_check.c checks the structures and values that gpu/vkshim.c
+// layout_check.c checks the structures and values that vkshim.c
 // declares by layout against the Vulkan headers. It is compiled, not run:
-// cc -fsyntax-only gpu/testdata/layout_check.c (make check-shim).
+// cc -fsyntax-only gpu/internal/vk/testdata/layout_check.c (make check-shim).
 
 #include <stddef.h>
 #include <vulkan/vulkan.h>

@@ -1,6 +1,6 @@
 //go:build cgo && linux && !novulkan
 
-// The C half of package gpu; vkshim.h says why it exists.
+// The C half of package vk; vkshim.h says why it exists.
 
 #include <dlfcn.h>
 #include <stdlib.h>

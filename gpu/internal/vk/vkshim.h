@@ -1,4 +1,4 @@
-// The C half of package gpu: the Vulkan calls that take structures.
+// The C half of package vk: the Vulkan calls that take structures.
 //
 // vulkan-go converts a structure passed by pointer into C memory that it
 // frees only when asked (it never is, in its own functions), and a slice
@@ -9,7 +9,7 @@
 // properties and features) that describe frees at once.
 //
 // The structures are declared by layout, without the Vulkan headers (the
-// build needs none); gpu/testdata/layout_check.c checks each against
+// build needs none); testdata/layout_check.c checks each against
 // <vulkan/vulkan.h> (make check-shim).
 
 #ifndef QDQ_VKSHIM_H
