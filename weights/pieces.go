@@ -135,13 +135,18 @@ func (r *run) producePieces(ctx context.Context, j *job) error {
 // the workers, the error of each measured while it is in cache.
 func (r *run) runPiece(ctx context.Context, seg *segment, p quant.Piece, dst, src []byte, ranges []qdq.Range) error {
 	j := seg.job
-	if r.e.Kernels() == "reference" || (r.e.Backend() == qdq.GPU && ranges == nil) {
+	if r.e.Kernels() == "reference" || (r.e.Backend() == qdq.GPU && ranges == nil) || !fewChannels(p.Layout) {
 		out, in, o, err := tensors(j, p.Layout, dst, src)
 		if err != nil {
 			return err
 		}
 		o = pieceOptions(o, j.opts, p)
-		if seg.res, err = r.e.RunInto(ctx, out, in, o); err != nil {
+		if ranges != nil {
+			seg.res, err = r.e.RunIntoRanges(ctx, out, in, o, ranges[p.Channel:p.Channel+p.Layout.Depth])
+		} else {
+			seg.res, err = r.e.RunInto(ctx, out, in, o)
+		}
+		if err != nil {
 			return err
 		}
 		seg.stats, err = qdq.Measure(in, out)
@@ -178,6 +183,21 @@ func channels(vals []float64, p quant.Piece) []float64 {
 // calls of 2^15 elements or more), a multiple of 64 elements so that
 // every piece starts aligned for the widest vectors.
 const cachePieceElems = 1<<15 - 64
+
+// fewChannels reports whether the cache-sized pieces of l hold at least
+// 64 elements of each of their channels. Each call reports every
+// channel's parameters, so cache-sized pieces of a layout with many short
+// channels (the last axis of a wide matrix) would make more garbage than
+// they hold data: such a piece runs as one call instead, spread over the
+// workers by the engine.
+func fewChannels(l quant.Layout) bool {
+	slab := l.Depth * l.Inner
+	perChannel := l.Inner // a piece of whole rows, or of a row
+	if slab <= cachePieceElems {
+		perChannel = cachePieceElems / slab * l.Inner
+	}
+	return l.Depth == 1 || min(perChannel, l.Outer*l.Inner) >= 64
+}
 
 // runCachePieces runs piece p in pieces of about cachePieceElems elements
 // spread over the engine's workers, through RunIntoRanges when the range

@@ -379,7 +379,7 @@ func summarize(w io.Writer, inPath, outPath string, in, out qdq.Tensor, o qdq.Op
 	}
 	fmt.Fprintf(w, "qdq: %d-bit %s, %v, narrow=%t, axis %d, range given=%t, backend %s (%s)\n",
 		o.NumBits, sign, o.RoundMode, o.NarrowRange, axis, o.RangeGiven, res.Backend, where)
-	if res.Fallback != "" {
+	if res.Fallback != "" && res.Fallback != e.FallbackReason() { // that one is said once, above
 		fmt.Fprintf(w, "qdq: ran on the CPU: %s\n", res.Fallback)
 	}
 	show := res.Channels

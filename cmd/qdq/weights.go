@@ -215,7 +215,7 @@ func printReport(w io.Writer, rep *weights.Report, e *qdq.Engine) {
 			scale = g(s.ScaleMin) + ".." + g(s.ScaleMax)
 		}
 		backend := t.Backend.String()
-		if t.Fallback != "" {
+		if t.Fallback != "" && t.Fallback != e.FallbackReason() {
 			backend += "*"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t[%s, %s]\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.DType, shape, axis, s.Channels,
@@ -231,9 +231,13 @@ func printReport(w io.Writer, rep *weights.Report, e *qdq.Engine) {
 		len(rep.Tensors), rep.Quantized, bytesString(float64(rep.Bytes)), secs, bytesString(float64(rep.Bytes)/secs),
 		e.Backend(), where, sqnr(rep.Total), g(rep.Total.MaxAbs), g(rep.Total.MeanAbs()))
 	for _, t := range rep.Tensors {
-		if t.Fallback != "" {
+		// An Auto engine on the CPU says why once, below, not per tensor.
+		if t.Fallback != "" && t.Fallback != e.FallbackReason() {
 			fmt.Fprintf(w, "* %s ran on the CPU: %s\n", t.Name, t.Fallback)
 		}
+	}
+	if r := e.FallbackReason(); r != "" {
+		fmt.Fprintf(w, "auto chose the CPU: %s\n", r)
 	}
 }
 

@@ -34,6 +34,7 @@ import (
 	"github.com/qdqvk/qdq"
 	"github.com/qdqvk/qdq/internal/npy"
 	"github.com/qdqvk/qdq/internal/safetensors"
+	"github.com/qdqvk/qdq/weights"
 )
 
 const (
@@ -72,9 +73,9 @@ type tensor struct {
 	data        []byte
 }
 
-// weights draws a tensor of normal values whose spread grows along the
+// normalTensor draws a tensor of normal values whose spread grows along the
 // first axis, with outliers and pruned zeros, stored as dtype.
-func weights(r *rand.Rand, name, dtype string, shape []int, spread float64) tensor {
+func normalTensor(r *rand.Rand, name, dtype string, shape []int, spread float64) tensor {
 	n, rows := 1, 1
 	for i, d := range shape {
 		n *= d
@@ -109,20 +110,20 @@ func weights(r *rand.Rand, name, dtype string, shape []int, spread float64) tens
 func model() []tensor {
 	r := rand.New(rand.NewPCG(2026, 4))
 	var ts []tensor
-	ts = append(ts, weights(r, "embed.weight", "BF16", []int{64, 32}, 0.05))
+	ts = append(ts, normalTensor(r, "embed.weight", "BF16", []int{64, 32}, 0.05))
 	for i, dtype := range []string{"F32", "F16"} {
 		p := fmt.Sprintf("layers.%d.", i)
 		ts = append(ts,
-			weights(r, p+"proj.weight", dtype, []int{96, 32}, 0.04),
-			weights(r, p+"proj.bias", dtype, []int{96}, 0.01),
-			weights(r, p+"out.weight", dtype, []int{32, 96}, 0.03),
-			weights(r, p+"norm.weight", "F32", []int{32}, 0.2),
+			normalTensor(r, p+"proj.weight", dtype, []int{96, 32}, 0.04),
+			normalTensor(r, p+"proj.bias", dtype, []int{96}, 0.01),
+			normalTensor(r, p+"out.weight", dtype, []int{32, 96}, 0.03),
+			normalTensor(r, p+"norm.weight", "F32", []int{32}, 0.2),
 		)
 	}
 	step := tensor{name: "optimizer.step", dtype: "I64", shape: []int{}}
 	step.data = binary.LittleEndian.AppendUint64(nil, 120000)
 	mask := tensor{name: "head.mask", dtype: "BOOL", shape: []int{8}, data: []byte{1, 1, 0, 1, 1, 1, 0, 1}}
-	ts = append(ts, weights(r, "head.weight", "F32", []int{10, 32}, 0.1), mask, step)
+	ts = append(ts, normalTensor(r, "head.weight", "F32", []int{10, 32}, 0.1), mask, step)
 	return ts
 }
 
@@ -164,7 +165,7 @@ func quantize(model []byte) ([]byte, error) {
 		return nil, err
 	}
 	defer e.Close()
-	if _, err := e.QuantizeFile(context.Background(), out, in, qdq.FileOptions{Options: qdq.DefaultOptions()}); err != nil {
+	if _, err := weights.QuantizeFile(context.Background(), e, out, in, weights.Options{}); err != nil {
 		return nil, err
 	}
 	return os.ReadFile(out)
