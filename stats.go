@@ -1,14 +1,15 @@
 package qdq
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"runtime"
-	"sync"
 	"unsafe"
 
 	"github.com/qdqvk/qdq/cpu"
 	"github.com/qdqvk/qdq/internal/quant"
+	"github.com/qdqvk/qdq/internal/work"
 )
 
 // ErrorStats measure the error fake quantization introduced, computed in
@@ -101,31 +102,15 @@ func Measure(in, out Tensor) (ErrorStats, error) {
 func errorStats(f cpu.Fast, dtype DType, src, dst []byte) ErrorStats {
 	size := dtype.Size()
 	n := len(src) / size
-	const chunk = 1 << 16
-	parts := (n + chunk - 1) / chunk
-	if parts <= 1 {
+	const block = 1 << 16
+	blocks := (n + block - 1) / block
+	if blocks <= 1 {
 		return statsRange(f, dtype, src, dst, 0, n)
 	}
-	workers := min(runtime.GOMAXPROCS(0), parts)
-	results := make([]ErrorStats, parts)
-	var next sync.Mutex
-	item := 0
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				next.Lock()
-				i := item
-				item++
-				next.Unlock()
-				if i >= parts {
-					return
-				}
-				results[i] = statsRange(f, dtype, src, dst, i*chunk, min((i+1)*chunk, n))
-			}
-		})
-	}
-	wg.Wait()
+	results := make([]ErrorStats, blocks)
+	work.Do(context.Background(), runtime.GOMAXPROCS(0), blocks, func(_, i int) {
+		results[i] = statsRange(f, dtype, src, dst, i*block, min((i+1)*block, n))
+	})
 	// Summed in a fixed order, so the figures do not depend on timing.
 	var s ErrorStats
 	for _, r := range results {

@@ -4,11 +4,10 @@ import (
 	"context"
 	"math"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/qdqvk/qdq/internal/quant"
+	"github.com/qdqvk/qdq/internal/work"
 )
 
 // Fast is the parallel, vectorised implementation. Its zero value uses
@@ -259,7 +258,7 @@ func (p *plan[S, C]) byChannelBlocks(ctx context.Context, workers int) error {
 	}
 	blocks := ceilDiv(l.Depth, block)
 	scratch := make([]scratchArrays[C], workers)
-	return parallel(ctx, workers, blocks, func(w, b int) {
+	return work.Do(ctx, workers, blocks, func(w, b int) {
 		c0, c1 := b*block, min((b+1)*block, l.Depth)
 		switch {
 		case expanded:
@@ -408,7 +407,7 @@ func (p *plan[S, C]) withinChannels(ctx context.Context, workers int) error {
 	}
 	if p.find {
 		ranges := make([]quant.Bounds[C], items)
-		err := parallel(ctx, workers, items, func(_, item int) {
+		err := work.Do(ctx, workers, items, func(_, item int) {
 			lo, hi := C(math.Inf(1)), C(math.Inf(-1))
 			forItem(item, func(_, src []S) { lo, hi = p.k.minMax(src, lo, hi) })
 			ranges[item] = quant.Bounds[C]{Min: lo, Max: hi}
@@ -431,7 +430,7 @@ func (p *plan[S, C]) withinChannels(ctx context.Context, workers int) error {
 	if !p.write {
 		return nil
 	}
-	return parallel(ctx, workers, items, func(_, item int) {
+	return work.Do(ctx, workers, items, func(_, item int) {
 		q := p.quants[item/per]
 		forItem(item, func(dst, src []S) { p.apply(dst, src, q, p.clamp, p.mode) })
 	})
@@ -465,7 +464,7 @@ func (p *plan[S, C]) smallSlabs(ctx context.Context, workers int) error {
 	}
 	if p.find {
 		parts := make([]scratchArrays[C], items)
-		err := parallel(ctx, workers, items, func(_, item int) {
+		err := work.Do(ctx, workers, items, func(_, item int) {
 			s := &parts[item]
 			s.reset(span)
 			runs(item, func(_, src []S) { p.k.minMaxEach(s.lo, s.hi, src) })
@@ -494,7 +493,7 @@ func (p *plan[S, C]) smallSlabs(ctx context.Context, workers int) error {
 	if !p.write {
 		return nil
 	}
-	return parallel(ctx, workers, items, func(_, item int) {
+	return work.Do(ctx, workers, items, func(_, item int) {
 		runs(item, func(dst, src []S) {
 			n := len(src)
 			p.k.applyEach(dst, src, q.slice(n), p.clamp, p.mode)
@@ -505,37 +504,6 @@ func (p *plan[S, C]) smallSlabs(ctx context.Context, workers int) error {
 // slice returns the first n entries of q.
 func (q quantArrays[C]) slice(n int) quantArrays[C] {
 	return quantArrays[C]{q.Min[:n], q.Max[:n], q.Scale[:n], q.InverseScale[:n]}
-}
-
-// parallel runs fn for items 0..n-1 on up to workers goroutines, worker w
-// passing its own index. It stops handing out items once ctx is done and
-// then, unless every item had already run, returns ctx.Err().
-func parallel(ctx context.Context, workers, n int, fn func(w, item int)) error {
-	workers = min(workers, n)
-	var next, done atomic.Int64
-	work := func(w int) {
-		for {
-			item := int(next.Add(1) - 1)
-			if item >= n || ctx.Err() != nil {
-				return
-			}
-			fn(w, item)
-			done.Add(1)
-		}
-	}
-	if workers <= 1 {
-		work(0)
-	} else {
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() { work(w) })
-		}
-		wg.Wait()
-	}
-	if done.Load() < int64(n) {
-		return ctx.Err()
-	}
-	return nil
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

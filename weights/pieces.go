@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"unsafe"
 
 	"github.com/qdqvk/qdq"
 	"github.com/qdqvk/qdq/internal/quant"
+	"github.com/qdqvk/qdq/internal/work"
 )
 
 // input returns the tensor bytes [off, off+n) of the data buffer as a
@@ -210,25 +210,10 @@ func (r *run) runCachePieces(ctx context.Context, j *job, p quant.Piece, dst, sr
 	results := make([]qdq.Result, len(small))
 	errs := make([]error, len(small))
 	size := j.dtype.Size()
-	var next sync.Mutex
-	item := 0
-	var wg sync.WaitGroup
-	for range min(r.e.Workers(), len(small)) {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				next.Lock()
-				i := item
-				item++
-				next.Unlock()
-				if i >= len(small) {
-					return
-				}
-				results[i], stats[i], errs[i] = r.runCachePiece(ctx, j, p, small[i], dst, src, size, ranges)
-			}
-		})
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	err := work.Do(ctx, r.e.Workers(), len(small), func(_, i int) {
+		results[i], stats[i], errs[i] = r.runCachePiece(ctx, j, p, small[i], dst, src, size, ranges)
+	})
+	if err != nil {
 		return qdq.Result{}, qdq.ErrorStats{}, err
 	}
 	res := qdq.Result{Backend: qdq.CPU, Channels: make([]qdq.Channel, p.Layout.Depth)}
