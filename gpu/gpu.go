@@ -16,6 +16,11 @@
 //
 // The package builds everywhere. Without cgo, off Linux, or with the
 // novulkan build tag, Open and Devices report ErrNoVulkan.
+//
+// The package is importable but it is not supported API: it implements
+// the contract of an internal package, whose vocabulary its signatures
+// use, and its exported names may change with any release. Use the root
+// package qdq (Config.Backend GPU).
 package gpu
 
 import (
